@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connecting to MariaDB, the common login options, and safe SQL statements.
+
+One home for what every module of the collection needs: the login argument
+spec (documented by the ``replkit.mariadb.mariadb`` doc fragment), a PyMySQL
+connection, server version detection, identifier quoting and statements
+whose values are bound and whose secrets are masked when reported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import traceback
+from typing import NamedTuple
+
+from ansible.module_utils.basic import missing_required_lib
+
+try:
+    import pymysql
+    from pymysql.converters import escape_item
+except ImportError:  # pragma: no cover - reported by ensure_driver()
+    pymysql = None
+    escape_item = None
+    PYMYSQL_IMPORT_ERROR = traceback.format_exc()
+else:
+    PYMYSQL_IMPORT_ERROR = None
+
+MASK = "********"
+
+
+def mariadb_common_argument_spec():
+    """The login options every module accepts (see the doc fragment)."""
+    return dict(
+        login_user=dict(type="str"),
+        login_password=dict(type="str", no_log=True),
+        login_host=dict(type="str", default="localhost"),
+        login_port=dict(type="int", default=3306),
+        login_unix_socket=dict(type="path"),
+        config_file=dict(type="path", default="~/.my.cnf"),
+        connect_timeout=dict(type="int", default=30),
+        ca_cert=dict(type="path", aliases=["ssl_ca"]),
+        client_cert=dict(type="path", aliases=["ssl_cert"]),
+        client_key=dict(type="path", aliases=["ssl_key"]),
+    )
+
+
+def login_description(params):
+    """Where a module connects, for error messages: 'user@host:port' or the socket."""
+    where = params.get("login_unix_socket") or "%s:%s" % (params.get("login_host"), params.get("login_port"))
+    return "%s@%s" % (params.get("login_user") or "(default user)", where)
+
+
+def connection_kwargs(params):
+    """PyMySQL keyword arguments from the login options; pure, so tests reach it."""
+    kwargs = dict(
+        connect_timeout=params["connect_timeout"],
+        autocommit=True,
+        charset="utf8mb4",
+    )
+    if params.get("login_unix_socket"):
+        kwargs["unix_socket"] = params["login_unix_socket"]
+    else:
+        kwargs["host"] = params["login_host"]
+        kwargs["port"] = params["login_port"]
+    if params.get("login_user") is not None:
+        kwargs["user"] = params["login_user"]
+    if params.get("login_password") is not None:
+        kwargs["password"] = params["login_password"]
+    config_file = params.get("config_file")
+    if config_file and os.path.exists(os.path.expanduser(config_file)):
+        kwargs["read_default_file"] = os.path.expanduser(config_file)
+    ssl = {}
+    for option, key in (("ca_cert", "ca"), ("client_cert", "cert"), ("client_key", "key")):
+        if params.get(option):
+            ssl[key] = params[option]
+    if ssl:
+        kwargs["ssl"] = ssl
+    return kwargs
+
+
+def ensure_driver(module):
+    if pymysql is None:
+        module.fail_json(msg=missing_required_lib("PyMySQL"), exception=PYMYSQL_IMPORT_ERROR)
+
+
+def connect(module):
+    """Open a connection with a dict cursor, or fail with what to check."""
+    ensure_driver(module)
+    try:
+        connection = pymysql.connect(cursorclass=pymysql.cursors.DictCursor, **connection_kwargs(module.params))
+    except Exception as exc:  # PyMySQL raises several unrelated types here
+        module.fail_json(
+            msg="Cannot connect to MariaDB as %s: %s. Check login_host, login_port, login_unix_socket, "
+                "login_user and login_password (or the [client] section of config_file), and that the "
+                "server is running and reachable." % (login_description(module.params), exc))
+    return connection, connection.cursor()
+
+
+class ServerInfo(NamedTuple):
+    """What the modules need to know of the server they talk to."""
+
+    version: tuple
+    version_string: str
+    is_mariadb: bool
+
+    @property
+    def replica_word(self):
+        """SLAVE is understood by every supported version; REPLICA only from 10.5.1."""
+        return "REPLICA" if self.is_mariadb and self.version >= (10, 5, 1) else "SLAVE"
+
+
+def parse_version(version_string):
+    """'10.11.6-MariaDB-0+deb12u1-log' -> ((10, 11, 6), True)."""
+    match = re.match(r"(\d+)\.(\d+)\.(\d+)", version_string or "")
+    if not match:
+        raise ValueError("unrecognised server version %r" % version_string)
+    return tuple(int(part) for part in match.groups()), "mariadb" in version_string.lower()
+
+
+def server_info(cursor):
+    cursor.execute("SELECT VERSION() AS version")
+    version_string = cursor.fetchone()["version"]
+    version, is_mariadb = parse_version(version_string)
+    return ServerInfo(version, version_string, is_mariadb)
+
+
+def require_mariadb(module, info, minimum=(10, 5, 0)):
+    if not info.is_mariadb or info.version < minimum:
+        module.fail_json(
+            msg="%s runs %s; replkit.mariadb needs MariaDB %s or newer." % (
+                login_description(module.params), info.version_string, ".".join(str(v) for v in minimum)))
+
+
+def quote_identifier(name):
+    """Quote a database, table or user-visible identifier with backticks."""
+    if "\x00" in name:
+        raise ValueError("identifier %r contains a NUL byte" % name)
+    return "`%s`" % name.replace("`", "``")
+
+
+class Statement(NamedTuple):
+    """A SQL statement with bound values; ``secret`` holds the indexes of values to mask."""
+
+    sql: str
+    params: tuple = ()
+    secret: frozenset = frozenset()
+
+    def masked(self):
+        """The statement as it is reported: values inlined and escaped, secrets masked."""
+        return render(self.sql, tuple(
+            _MaskedValue() if index in self.secret else value for index, value in enumerate(self.params)))
+
+
+class _MaskedValue:
+    """Renders as a quoted mask where a secret value stood."""
+
+
+def _literal(value):
+    if isinstance(value, _MaskedValue):
+        return "'%s'" % MASK
+    if escape_item is not None:
+        return escape_item(value, "utf8mb4")
+    # Only for reporting when PyMySQL is absent (unit tests of pure logic).
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'%s'" % str(value).replace("\\", "\\\\").replace("'", "\\'")
+
+
+def render(sql, params):
+    return sql % tuple(_literal(value) for value in params) if params else sql
+
+
+def execute(cursor, statement):
+    """Run a Statement; PyMySQL escapes the bound values client-side."""
+    cursor.execute(statement.sql, statement.params or None)
+    return cursor.fetchall() if cursor.description else []
+
+
+def fetch_global_variables(cursor, names):
+    """Read global variables by name into a dict (missing ones are absent)."""
+    placeholders = ", ".join(["%s"] * len(names))
+    cursor.execute("SELECT VARIABLE_NAME AS name, VARIABLE_VALUE AS value "
+                   "FROM information_schema.GLOBAL_VARIABLES WHERE VARIABLE_NAME IN (%s)" % placeholders,
+                   tuple(name.upper() for name in names))
+    return {row["name"].lower(): row["value"] for row in cursor.fetchall()}

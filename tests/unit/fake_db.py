@@ -1,0 +1,100 @@
+"""A strict fake cursor and a runner for module main() functions.
+
+The fake answers only the queries a test scripts, in order; an unexpected
+query (or a scripted one that never came) fails the test. That proves exactly
+which SQL a module sends, and that check mode sends no write.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from unittest import mock
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+
+@dataclass
+class Expect:
+    """One expected query: ``sql`` is a regular expression matched against the whole statement."""
+
+    sql: str
+    params: tuple | None = None
+    rows: list = field(default_factory=list)
+    error: Exception | None = None
+
+
+class StrictCursor:
+    def __init__(self, script):
+        self.script = list(script)
+        self.executed = []
+        self._rows = []
+        self.description = None
+
+    def execute(self, sql, params=None):
+        statement = " ".join(sql.split())
+        if not self.script:
+            pytest.fail("unexpected query (script exhausted): %s %r" % (statement, params))
+        expected = self.script.pop(0)
+        if not re.fullmatch(expected.sql, statement, re.IGNORECASE | re.DOTALL):
+            pytest.fail("unexpected query:\n  got:      %s\n  expected: %s" % (statement, expected.sql))
+        if expected.params is not None and tuple(params or ()) != tuple(expected.params):
+            pytest.fail("query %s got params %r, expected %r" % (statement, params, expected.params))
+        self.executed.append((statement, params))
+        if expected.error is not None:
+            raise expected.error
+        self._rows = list(expected.rows)
+        self.description = [("col",)] if expected.rows or statement.upper().startswith(("SELECT", "SHOW")) else None
+        return len(self._rows)
+
+    def fetchall(self):
+        rows, self._rows = self._rows, []
+        return rows
+
+    def fetchone(self):
+        return self._rows.pop(0) if self._rows else None
+
+    def close(self):
+        pass
+
+    def assert_done(self):
+        if self.script:
+            pytest.fail("scripted queries never sent: %s" % [e.sql for e in self.script])
+
+
+class _Exit(Exception):
+    def __init__(self, result):
+        super().__init__(result)
+        self.result = result
+
+
+def run_module_main(module, args, script, connect_target):
+    """Run ``module.main()`` with ``args`` against a StrictCursor; returns (result, cursor).
+
+    ``connect_target`` is the dotted path of the ``connect`` name the module uses.
+    """
+    cursor = StrictCursor(script)
+    connection = mock.MagicMock()
+    connection.cursor.return_value = cursor
+
+    def exit_json(self, **kwargs):
+        kwargs.setdefault("failed", False)
+        raise _Exit(kwargs)
+
+    def fail_json(self, **kwargs):
+        kwargs["failed"] = True
+        raise _Exit(kwargs)
+
+    with patch_module_args(args), \
+            mock.patch(connect_target, return_value=(connection, cursor)), \
+            mock.patch("ansible.module_utils.basic.AnsibleModule.exit_json", exit_json), \
+            mock.patch("ansible.module_utils.basic.AnsibleModule.fail_json", fail_json):
+        with pytest.raises(_Exit) as raised:
+            module.main()
+    result = json.loads(json.dumps(raised.value.result, default=str))
+    if not result["failed"]:
+        cursor.assert_done()
+    return result, cursor
