@@ -28,7 +28,14 @@ if [ "$current" = "$inputs_hash" ]; then
 fi
 
 work=$(mktemp -d /var/tmp/replkit-rootfs.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+  # debootstrap mounts /proc and /sys in the rootfs; never rm -rf through a live mount.
+  for mount in "$work/rootfs/proc" "$work/rootfs/sys" "$work/rootfs/dev/pts"; do
+    if mountpoint -q "$mount"; then umount -l "$mount"; fi
+  done
+  rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
 rootfs="$work/rootfs"
 start=$(date +%s)
 echo "build.sh: debootstrap $suite ($variant) into $rootfs"

@@ -1,0 +1,71 @@
+# replkit.mariadb: one entry point for set-up, tests and the demo lab.
+#   make test       everything (what CI runs)
+#   make demo       bring up the lab and show it
+# Layers: make unit | sanity | lint | integration | images | molecule SCENARIO=lab [SUITE=bookworm]
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
+export ANSIBLE_NOCOLOR := 1
+export PY_COLORS := 0
+
+# Every Molecule scenario runs on each of these Debian suites (their MariaDB versions).
+SUITES ?= bookworm trixie
+SUITE ?= bookworm
+SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
+SCENARIO ?= lab
+SANITY_ROOT := $(CURDIR)/.cache/sanity/ansible_collections/replkit/mariadb
+PYTEST := $(CURDIR)/lab/pytest-strict.sh
+
+.PHONY: help setup test unit sanity lint integration images molecule molecule-all demo demo-down clean
+
+help:
+	@sed -n 's/^#   //p;s/^# Layers: /  /p' $(MAKEFILE_LIST)
+
+setup:
+	lab/setup-host.sh
+
+test: setup
+	lab/with-docker.sh $(MAKE) --no-print-directory unit sanity lint integration molecule-all
+
+unit: setup
+	$(PYTEST) tests/unit
+
+integration: setup
+	$(PYTEST) tests/integration
+
+# ansible-test wants the collection at ansible_collections/<ns>/<name>: test a copy of
+# the tracked files there, so the work tree needs no particular path.
+sanity: setup
+	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
+	git ls-files -z --cached --others --exclude-standard | rsync -a --from0 --files-from=- ./ $(SANITY_ROOT)/
+	cd $(SANITY_ROOT) && git init -q && git add -A && \
+	  ansible-test sanity --venv --python 3.11 --color no --exclude molecule/ --exclude lab/ --exclude tests/integration/ \
+	    --exclude tests/unit/ --exclude tests/conftest.py
+
+lint: setup
+	ansible-lint --profile production --offline
+
+images: setup
+	lab/with-docker.sh bash -c 'for suite in $(SUITES); do lab/images/build.sh $$suite mariadb; done'
+
+molecule: setup
+	lab/with-docker.sh lab/molecule.sh $(SCENARIO) $(SUITE)
+
+molecule-all: setup
+	lab/with-docker.sh bash -c 'for suite in $(SUITES); do for scenario in $(SCENARIOS); do \
+	  lab/molecule.sh $$scenario $$suite; done; done'
+
+demo: setup
+	lab/with-docker.sh --keep lab/demo.sh
+
+demo-down: setup
+	lab/with-docker.sh lab/molecule.sh lab $(SUITE) destroy
+
+clean:
+	rm -rf .cache tests/output

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Run one Molecule scenario on one Debian suite, building its node image if needed.
+#   lab/molecule.sh SCENARIO [SUITE] [MOLECULE_COMMAND]
+set -euo pipefail
+scenario=${1:?usage: lab/molecule.sh SCENARIO [SUITE] [COMMAND]}
+suite=${2:-bookworm}
+command=${3:-test}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+export PATH="$repo/.venv/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$repo/.collections"
+"$repo/lab/images/build.sh" "$suite" mariadb
+echo "molecule: $command -s $scenario on $suite"
+start=$(date +%s)
+cd "$repo"
+REPLKIT_SUITE=$suite "$repo/.venv/bin/molecule" "$command" -s "$scenario"
+echo "molecule: $scenario on $suite: $command passed in $(( $(date +%s) - start )) s"

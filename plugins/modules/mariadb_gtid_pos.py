@@ -1,0 +1,376 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mariadb_gtid_pos
+short_description: Read, set, convert and wait for MariaDB GTID positions
+version_added: 0.1.0
+author: replkit.mariadb contributors (@replkit)
+description:
+  - Always reports the server's C(gtid_binlog_pos), C(gtid_current_pos) and C(gtid_slave_pos), as strings and per domain.
+  - With O(gtid_slave_pos), sets the global C(gtid_slave_pos), the position replication connections using
+    C(MASTER_USE_GTID=slave_pos) resume from. Only the domains that differ count as a change.
+  - MariaDB refuses to set C(gtid_slave_pos) while a replication connection runs, so the module stops the running
+    connections, sets the position and starts again exactly the threads it stopped (see O(stop_replication)).
+  - With O(binlog_file) and O(binlog_pos), converts a binary log coordinate of this server into a GTID position
+    with the C(BINLOG_GTID_POS) function.
+  - With O(wait_for_pos), waits with the C(MASTER_GTID_WAIT) function until this server has applied a GTID position, and fails
+    after O(wait_timeout) seconds, saying per domain how far behind the server is.
+  - The steps run in this order when several are asked for; only setting O(gtid_slave_pos) changes anything.
+extends_documentation_fragment:
+  - replkit.mariadb.mariadb
+options:
+  gtid_slave_pos:
+    description:
+      - The GTID position to set, as C(DOMAIN-SERVER-SEQ) entries separated by commas, for example C(0-1-100,1-2-5).
+      - Spaces around entries are ignored; each domain may appear only once.
+      - With O(gtid_slave_pos_mode=replace), an empty string clears the position.
+      - Every GTID input is validated before the module connects.
+    type: str
+  gtid_slave_pos_mode:
+    description:
+      - V(merge) sets the domains listed in O(gtid_slave_pos) and keeps the position of every other domain.
+      - V(replace) sets exactly O(gtid_slave_pos); domains it does not list are dropped.
+    type: str
+    choices: [merge, replace]
+    default: merge
+  stop_replication:
+    description:
+      - When V(true), running replication connections are stopped before C(gtid_slave_pos) is set and their
+        threads are started again afterwards. Stopped connections stay stopped.
+      - When V(false) and a connection runs, the module fails, names the running connections and changes nothing.
+    type: bool
+    default: true
+  binlog_file:
+    description:
+      - The name of one of this server's binary log files, for example C(mariadb-bin.000042), to convert with
+        O(binlog_pos) into a GTID position returned as RV(binlog_gtid_pos).
+    type: str
+  binlog_pos:
+    description:
+      - The byte offset in O(binlog_file). It must be the start of an event, as reported by C(SHOW MASTER STATUS)
+        or C(SHOW BINLOG EVENTS).
+    type: int
+  wait_for_pos:
+    description:
+      - A GTID position this server must have applied (in C(gtid_slave_pos)) before the module returns.
+      - Waiting is read-only. It also runs in check mode.
+    type: str
+  wait_timeout:
+    description:
+      - Seconds to wait for O(wait_for_pos). V(0) checks once without waiting.
+    type: int
+    default: 60
+notes:
+  - Check mode reports what would change, including the statements in RV(queries), and executes no write.
+    Waiting and conversions, being reads, run in check mode too.
+  - Diff mode shows C(gtid_slave_pos) before and after.
+  - The C(MASTER_GTID_WAIT) function waits on C(gtid_slave_pos); transactions this server wrote itself are not in it.
+seealso:
+  - module: replkit.mariadb.mariadb_replication_info
+"""
+
+EXAMPLES = r"""
+- name: Read the GTID positions
+  replkit.mariadb.mariadb_gtid_pos:
+    login_user: admin
+    login_password: "{{ admin_password }}"
+  register: gtid
+
+- name: Start domain 2 from the source's position, keep the other domains
+  replkit.mariadb.mariadb_gtid_pos:
+    gtid_slave_pos: "{{ source_gtid.gtid_binlog_pos }}"
+    login_user: admin
+    login_password: "{{ admin_password }}"
+
+- name: Replace the whole position, refusing to touch running replication
+  replkit.mariadb.mariadb_gtid_pos:
+    gtid_slave_pos: "0-1-100,2-3-40"
+    gtid_slave_pos_mode: replace
+    stop_replication: false
+    login_user: admin
+    login_password: "{{ admin_password }}"
+
+- name: Convert the coordinates of a backup into a GTID position
+  replkit.mariadb.mariadb_gtid_pos:
+    binlog_file: mariadb-bin.000042
+    binlog_pos: 1337
+    login_user: admin
+    login_password: "{{ admin_password }}"
+  register: converted
+
+- name: Wait until the replica has caught up with the source
+  replkit.mariadb.mariadb_gtid_pos:
+    wait_for_pos: "{{ source_gtid.gtid_binlog_pos }}"
+    wait_timeout: 120
+    login_user: admin
+    login_password: "{{ admin_password }}"
+"""
+
+RETURN = r"""
+gtid_binlog_pos:
+  description: The server's C(gtid_binlog_pos), after any change.
+  returned: always
+  type: str
+  sample: "0-1-100,1-2-5"
+gtid_current_pos:
+  description: The server's C(gtid_current_pos), after any change.
+  returned: always
+  type: str
+  sample: "0-1-100,1-2-5"
+gtid_slave_pos:
+  description:
+    - The server's C(gtid_slave_pos), after any change.
+    - In check mode the server is unchanged, so this is the value before; the diff shows the predicted one.
+  returned: always
+  type: str
+  sample: "1-2-5"
+gtid_positions:
+  description:
+    - The three positions per domain. Keys C(binlog_pos), C(current_pos) and C(slave_pos) map a domain id
+      (as a string) to its last C(server_id) and C(seq_no).
+  returned: always
+  type: dict
+  sample: {"binlog_pos": {"0": {"server_id": 1, "seq_no": 100}}, "current_pos": {"0": {"server_id": 1, "seq_no": 100}},
+           "slave_pos": {"1": {"server_id": 2, "seq_no": 5}}}
+binlog_gtid_pos:
+  description: The GTID position of O(binlog_file) at O(binlog_pos).
+  returned: when O(binlog_file) is set
+  type: str
+  sample: "0-1-100"
+stopped_connections:
+  description:
+    - The replication connections stopped to set C(gtid_slave_pos) (or that would be, in check mode).
+    - Each was started again afterwards, with the threads that had been running.
+  returned: always
+  type: list
+  elements: str
+  sample: ["source_a"]
+queries:
+  description: The statements that changed the server (or would, in check mode), values inlined.
+  returned: always
+  type: list
+  elements: str
+  sample: ["STOP REPLICA 'source_a'", "SET GLOBAL gtid_slave_pos = '0-1-100,1-2-5'", "START REPLICA 'source_a'"]
+behind:
+  description:
+    - When O(wait_for_pos) timed out, per domain of O(wait_for_pos) (as a string) how many seq_nos C(gtid_slave_pos)
+      still lacks (V(0) when that domain was reached).
+  returned: when waiting timed out
+  type: dict
+  sample: {"1": 7}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import (
+    GtidError, describe_behind, format_gtid_pos, gtid_behind, merge_gtid_pos, normalize_gtid_pos,
+    parse_gtid_pos, positions_by_domain, same_gtid_pos)
+from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
+    Statement, connect, execute, fetch_global_variables, mariadb_common_argument_spec, require_mariadb, server_info)
+from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
+    is_running, show_all_connections, start_connection, stop_connection)
+
+POSITION_VARIABLES = ("gtid_binlog_pos", "gtid_current_pos", "gtid_slave_pos")
+MAX_BINLOG_POS = 2 ** 64 - 1
+
+
+def argument_spec():
+    spec = mariadb_common_argument_spec()
+    spec.update(
+        gtid_slave_pos=dict(type="str"),
+        gtid_slave_pos_mode=dict(type="str", choices=["merge", "replace"], default="merge"),
+        stop_replication=dict(type="bool", default=True),
+        binlog_file=dict(type="str"),
+        binlog_pos=dict(type="int"),
+        wait_for_pos=dict(type="str"),
+        wait_timeout=dict(type="int", default=60),
+    )
+    return spec
+
+
+def validate(module):
+    """Check every input before connecting; returns the parsed GTID options."""
+    params = module.params
+    parsed = {}
+    for option in ("gtid_slave_pos", "wait_for_pos"):
+        if params[option] is None:
+            continue
+        try:
+            parsed[option] = parse_gtid_pos(params[option])
+        except GtidError as exc:
+            module.fail_json(msg="Option %s is not a valid GTID position: %s. Write it as DOMAIN-SERVER-SEQ entries "
+                                 "separated by commas, for example 0-1-100,1-2-5." % (option, exc))
+    if params["binlog_file"] is not None and not params["binlog_file"].strip():
+        module.fail_json(msg="Option binlog_file is empty. Give the name of a binary log file of this server, "
+                             "for example mariadb-bin.000042 (see SHOW BINARY LOGS).")
+    if params["binlog_pos"] is not None and not 0 <= params["binlog_pos"] <= MAX_BINLOG_POS:
+        module.fail_json(msg="Option binlog_pos is %d; it must be a byte offset between 0 and %d, as shown by "
+                             "SHOW MASTER STATUS." % (params["binlog_pos"], MAX_BINLOG_POS))
+    if params["wait_timeout"] < 0:
+        module.fail_json(msg="Option wait_timeout is %d; give the number of seconds to wait, 0 or more."
+                             % params["wait_timeout"])
+    return parsed
+
+
+def start_threads(info, name, row):
+    """Start again exactly the threads of ``row`` that ran: both, or only the IO or the SQL thread."""
+    io_ran = row.get("Slave_IO_Running") in ("Yes", "Connecting")
+    sql_ran = row.get("Slave_SQL_Running") == "Yes"
+    if io_ran and sql_ran:
+        return start_connection(info, name)
+    return Statement("START %s %%s %s" % (info.replica_word, "IO_THREAD" if io_ran else "SQL_THREAD"), (name,))
+
+
+def set_global_gtid_slave_pos(position):
+    return Statement("SET GLOBAL gtid_slave_pos = %s", (position,))
+
+
+def run(module, cursor, statement, what, hint):
+    try:
+        return execute(cursor, statement)
+    except Exception as exc:  # PyMySQL raises several unrelated types
+        module.fail_json(msg="Failed to %s (%s): %s. %s" % (what, statement.masked(), exc, hint))
+    return None
+
+
+def read_positions(module, cursor):
+    """The three position variables as strings, and parsed."""
+    found = fetch_global_variables(cursor, POSITION_VARIABLES)
+    texts = {name: found.get(name) or "" for name in POSITION_VARIABLES}
+    try:
+        parsed = {name: parse_gtid_pos(texts[name]) for name in POSITION_VARIABLES}
+    except GtidError as exc:
+        module.fail_json(msg="The server returned a GTID position this module cannot read: %s" % exc)
+    return texts, parsed
+
+
+def plan_slave_pos(module, cursor, info, current, wanted):
+    """The desired position and the statements that set it; None when nothing changes."""
+    params = module.params
+    desired = merge_gtid_pos(current, wanted, params["gtid_slave_pos_mode"])
+    if same_gtid_pos(current, desired):
+        return None
+    running = [row for row in show_all_connections(cursor, info) if is_running(row)]
+    names = [row.get("Connection_name") or "" for row in running]
+    if running and not params["stop_replication"]:
+        module.fail_json(
+            msg="Cannot set gtid_slave_pos: MariaDB refuses while replication runs, and stop_replication is false. "
+                "Running connection(s): %s. Stop them first or set stop_replication: true; nothing was changed."
+                % ", ".join(repr(name) for name in names),
+            running_connections=names)
+    return dict(
+        desired=format_gtid_pos(desired),
+        stops=[stop_connection(info, name) for name in names],
+        starts=[start_threads(info, name, row) for name, row in zip(names, running)],
+        names=names,
+    )
+
+
+def apply_slave_pos(module, cursor, plan):
+    """Stop, set, start again; on a failure, restart what was stopped before failing."""
+    stopped = []
+    for stop, name in zip(plan["stops"], plan["names"]):
+        try:
+            execute(cursor, stop)
+        except Exception as exc:  # PyMySQL raises several unrelated types
+            restart_then_fail(module, cursor, plan, stopped, "stop replication connection %r (%s): %s" % (
+                name, stop.masked(), exc))
+        stopped.append(name)
+    statement = set_global_gtid_slave_pos(plan["desired"])
+    try:
+        execute(cursor, statement)
+    except Exception as exc:  # PyMySQL raises several unrelated types
+        restart_then_fail(module, cursor, plan, stopped, "set gtid_slave_pos (%s): %s" % (statement.masked(), exc))
+    for start, name in zip(plan["starts"], plan["names"]):
+        run(module, cursor, start, "start replication connection %r again after setting gtid_slave_pos" % name,
+            "gtid_slave_pos was set; check the connection with mariadb_replication_info and start it by hand.")
+
+
+def restart_then_fail(module, cursor, plan, stopped, failure):
+    problems = []
+    for start, name in zip(plan["starts"], plan["names"]):
+        if name in stopped:
+            try:
+                execute(cursor, start)
+            except Exception as exc:  # PyMySQL raises several unrelated types
+                problems.append("%r could not be started again: %s" % (name, exc))
+    module.fail_json(msg="Failed to %s. gtid_slave_pos was not changed; the connections stopped for it were started "
+                         "again%s. Check the value and the server's error log."
+                         % (failure, (" except: " + "; ".join(problems)) if problems else ""))
+
+
+def binlog_gtid_pos(module, cursor):
+    params = module.params
+    statement = Statement("SELECT BINLOG_GTID_POS(%s, %s) AS pos", (params["binlog_file"], params["binlog_pos"]))
+    rows = run(module, cursor, statement, "convert the binary log coordinate", "Check binlog_file and binlog_pos.")
+    position = rows[0]["pos"] if rows else None
+    if position is None:
+        module.fail_json(
+            msg="BINLOG_GTID_POS(%r, %d) returned NULL: the file is not one of this server's binary logs (see SHOW "
+                "BINARY LOGS) or position %d is not the start of an event in it (see SHOW BINLOG EVENTS IN %r). "
+                "Fix binlog_file or binlog_pos." % (params["binlog_file"], params["binlog_pos"], params["binlog_pos"],
+                                                    params["binlog_file"]))
+    return normalize_gtid_pos(position)
+
+
+def wait_for_pos(module, cursor, target, result):
+    timeout = module.params["wait_timeout"]
+    target_text = format_gtid_pos(target)
+    statement = Statement("SELECT MASTER_GTID_WAIT(%s, %s) AS result", (target_text, timeout))
+    rows = run(module, cursor, statement, "wait for the GTID position", "Check wait_for_pos and the server's privileges.")
+    outcome = rows[0]["result"] if rows else None
+    if outcome is not None and int(outcome) == 0:
+        return
+    texts, parsed = read_positions(module, cursor)
+    result.update(texts, gtid_positions=positions_of(parsed))
+    behind = {str(domain): lag for domain, lag in gtid_behind(parsed["gtid_slave_pos"], target).items()}
+    module.fail_json(
+        msg="gtid_slave_pos %r did not reach wait_for_pos %r within %d s (MASTER_GTID_WAIT returned %s): %s. Check the "
+            "replication connections (mariadb_replication_info shows their errors) or raise wait_timeout."
+            % (texts["gtid_slave_pos"], target_text, timeout, outcome,
+               describe_behind(parsed["gtid_slave_pos"], target) or "every domain reached"),
+        behind=behind, **result)
+
+
+def positions_of(parsed):
+    return {name[len("gtid_"):]: positions_by_domain(parsed[name]) for name in POSITION_VARIABLES}
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           required_together=[("binlog_file", "binlog_pos")])
+    parsed = validate(module)
+    connection, cursor = connect(module)
+    try:
+        info = server_info(cursor)
+        require_mariadb(module, info)
+        texts, positions = read_positions(module, cursor)
+        result = dict(changed=False, queries=[], stopped_connections=[])
+        if "gtid_slave_pos" in parsed:
+            plan = plan_slave_pos(module, cursor, info, positions["gtid_slave_pos"], parsed["gtid_slave_pos"])
+            desired = plan["desired"] if plan else texts["gtid_slave_pos"]
+            if module._diff:
+                result["diff"] = dict(before={"gtid_slave_pos": texts["gtid_slave_pos"]}, after={"gtid_slave_pos": desired})
+            if plan:
+                statements = plan["stops"] + [set_global_gtid_slave_pos(desired)] + plan["starts"]
+                result.update(changed=True, stopped_connections=plan["names"], queries=[s.masked() for s in statements])
+                if not module.check_mode:
+                    apply_slave_pos(module, cursor, plan)
+                    texts, positions = read_positions(module, cursor)
+        result.update(texts, gtid_positions=positions_of(positions))
+        if module.params["binlog_file"] is not None:
+            result["binlog_gtid_pos"] = binlog_gtid_pos(module, cursor)
+        if "wait_for_pos" in parsed:
+            wait_for_pos(module, cursor, parsed["wait_for_pos"], result)
+        module.exit_json(**result)
+    finally:
+        connection.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,371 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mariadb_replication_info
+short_description: Report the replication state of a MariaDB server
+version_added: 0.1.0
+author: replkit.mariadb contributors (@replkit)
+description:
+  - Reports every replication connection of the server (C(SHOW ALL SLAVES STATUS)) with normalised, typed keys that
+    are the same on MariaDB 10.5, 10.11 and 11.8, plus a RV(connections[].healthy) verdict per connection.
+  - Reports the server's GTID positions and the variables that matter for replication.
+  - Read-only; never changes anything.
+extends_documentation_fragment:
+  - replkit.mariadb.mariadb
+options:
+  connection_name:
+    description:
+      - Report only the replication connection of this name (compared case-insensitively, as MariaDB does).
+        V('') is the default, unnamed connection.
+      - When no connection has that name, RV(connections) is empty.
+    type: str
+notes:
+  - Supports check mode; it behaves the same as a normal run.
+seealso:
+  - module: replkit.mariadb.mariadb_gtid_pos
+"""
+
+EXAMPLES = r"""
+- name: Read the replication state
+  replkit.mariadb.mariadb_replication_info:
+    login_user: admin
+    login_password: "{{ admin_password }}"
+  register: replication
+
+- name: Fail when a connection is broken
+  ansible.builtin.assert:
+    that: replication.connections | rejectattr('healthy') | list | length == 0
+    fail_msg: "{{ replication.connections | rejectattr('healthy') | map(attribute='connection_name') | list }} broken"
+
+- name: Read one connection
+  replkit.mariadb.mariadb_replication_info:
+    connection_name: source_a
+    login_user: admin
+    login_password: "{{ admin_password }}"
+  register: source_a
+"""
+
+RETURN = r"""
+connections:
+  description: One entry per replication connection, sorted by name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    connection_name:
+      description: The connection's name; V('') for the default connection.
+      type: str
+      sample: source_a
+    healthy:
+      description: V(true) when both threads run and neither reports an error.
+      type: bool
+      sample: true
+    master_host:
+      description: The source's host.
+      type: str
+      sample: db1.example.com
+    master_port:
+      description: The source's port.
+      type: int
+      sample: 3306
+    master_user:
+      description: The user the connection logs in to the source as.
+      type: str
+      sample: repl
+    master_server_id:
+      description: The server_id of the source, V(0) until the connection first reached it.
+      type: int
+      sample: 1
+    slave_io_running:
+      description: State of the IO thread, V(Yes), V(No) or V(Connecting).
+      type: str
+      sample: "Yes"
+    slave_sql_running:
+      description: State of the SQL thread, V(Yes) or V(No).
+      type: str
+      sample: "Yes"
+    slave_io_state:
+      description: What the IO thread is doing, in the server's words.
+      type: str
+      sample: Waiting for master to send event
+    slave_sql_state:
+      description: What the SQL thread is doing, in the server's words.
+      type: str
+      sample: Slave has read all relay log; waiting for more updates
+    seconds_behind_master:
+      description: The server's estimate of the lag in seconds; V(null) when the SQL or IO thread does not run.
+      type: int
+      sample: 0
+    last_io_errno:
+      description: The last IO thread error number, V(0) when none.
+      type: int
+      sample: 2003
+    last_io_error:
+      description: The last IO thread error message, empty when none.
+      type: str
+      sample: ""
+    last_sql_errno:
+      description: The last SQL thread error number, V(0) when none.
+      type: int
+      sample: 0
+    last_sql_error:
+      description: The last SQL thread error message, empty when none.
+      type: str
+      sample: ""
+    using_gtid:
+      description: How the connection positions itself, lower case, V(no), V(slave_pos) or V(current_pos).
+      type: str
+      sample: slave_pos
+    gtid_io_pos:
+      description: The GTID position the IO thread has received up to.
+      type: str
+      sample: "1-1-100"
+    master_log_file:
+      description: The source's binary log file the IO thread reads.
+      type: str
+      sample: mariadb-bin.000003
+    read_master_log_pos:
+      description: The offset in RV(connections[].master_log_file) the IO thread has read up to.
+      type: int
+      sample: 743
+    relay_master_log_file:
+      description: The source's binary log file of the last event the SQL thread executed.
+      type: str
+      sample: mariadb-bin.000003
+    exec_master_log_pos:
+      description: The offset in RV(connections[].relay_master_log_file) the SQL thread has executed up to.
+      type: int
+      sample: 743
+    connect_retry:
+      description: Seconds between connection attempts.
+      type: int
+      sample: 60
+    sql_delay:
+      description: The configured delay (C(MASTER_DELAY)) in seconds.
+      type: int
+      sample: 0
+    sql_remaining_delay:
+      description: Seconds left before the SQL thread applies the next delayed event, V(null) when not waiting.
+      type: int
+      sample: null
+    replicate_do_domain_ids:
+      description: The domain ids the connection replicates exclusively (C(DO_DOMAIN_IDS)).
+      type: list
+      elements: int
+      sample: []
+    replicate_ignore_domain_ids:
+      description: The domain ids the connection skips (C(IGNORE_DOMAIN_IDS)).
+      type: list
+      elements: int
+      sample: [2]
+    replicate_ignore_server_ids:
+      description: The server ids whose events the connection skips (C(IGNORE_SERVER_IDS)).
+      type: list
+      elements: int
+      sample: []
+    master_ssl_allowed:
+      description: Whether the connection uses TLS.
+      type: bool
+      sample: false
+    parallel_mode:
+      description: The connection's parallel replication mode.
+      type: str
+      sample: optimistic
+    raw:
+      description:
+        - The full row as the server reported it, column names unchanged. Columns differ between MariaDB versions;
+          values that are not strings, numbers or null are converted to strings.
+      type: dict
+      sample: {"Connection_name": "source_a", "Slave_IO_Running": "Yes"}
+gtid_binlog_pos:
+  description: The server's C(gtid_binlog_pos).
+  returned: always
+  type: str
+  sample: "0-1-100"
+gtid_current_pos:
+  description: The server's C(gtid_current_pos).
+  returned: always
+  type: str
+  sample: "0-1-100,1-2-5"
+gtid_slave_pos:
+  description: The server's C(gtid_slave_pos).
+  returned: always
+  type: str
+  sample: "1-2-5"
+server_id:
+  description: The server's C(server_id).
+  returned: always
+  type: int
+  sample: 1
+gtid_domain_id:
+  description: The GTID domain id of transactions this server writes.
+  returned: always
+  type: int
+  sample: 0
+gtid_strict_mode:
+  description: Whether C(gtid_strict_mode) is on.
+  returned: always
+  type: bool
+  sample: false
+read_only:
+  description: Whether C(read_only) is on (any value but C(OFF) counts as on).
+  returned: always
+  type: bool
+  sample: false
+log_bin:
+  description: Whether the binary log is enabled.
+  returned: always
+  type: bool
+  sample: true
+log_slave_updates:
+  description: Whether replicated transactions are written to this server's binary log.
+  returned: always
+  type: bool
+  sample: true
+version:
+  description: The server's version string.
+  returned: always
+  type: str
+  sample: 10.11.6-MariaDB-0+deb12u1-log
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
+    connect, fetch_global_variables, mariadb_common_argument_spec, require_mariadb, server_info)
+from ansible_collections.replkit.mariadb.plugins.module_utils.replication import find_connection, show_all_connections
+
+SERVER_VARIABLES = ("gtid_binlog_pos", "gtid_current_pos", "gtid_slave_pos", "server_id", "gtid_domain_id",
+                    "gtid_strict_mode", "read_only", "log_bin", "log_slave_updates", "log_replica_updates")
+
+# Normalised key -> server column(s), first present wins (REPLICA spellings guard against renamed columns).
+TEXT_COLUMNS = (
+    ("connection_name", ("Connection_name",)),
+    ("master_host", ("Master_Host", "Source_Host")),
+    ("master_user", ("Master_User", "Source_User")),
+    ("slave_io_running", ("Slave_IO_Running", "Replica_IO_Running")),
+    ("slave_sql_running", ("Slave_SQL_Running", "Replica_SQL_Running")),
+    ("slave_io_state", ("Slave_IO_State", "Replica_IO_State")),
+    ("slave_sql_state", ("Slave_SQL_State", "Slave_SQL_Running_State", "Replica_SQL_Running_State")),
+    ("last_io_error", ("Last_IO_Error",)),
+    ("last_sql_error", ("Last_SQL_Error",)),
+    ("gtid_io_pos", ("Gtid_IO_Pos",)),
+    ("master_log_file", ("Master_Log_File", "Source_Log_File")),
+    ("relay_master_log_file", ("Relay_Master_Log_File", "Relay_Source_Log_File")),
+    ("parallel_mode", ("Parallel_Mode",)),
+)
+INT_COLUMNS = (
+    ("master_port", ("Master_Port", "Source_Port")),
+    ("master_server_id", ("Master_Server_Id", "Source_Server_Id")),
+    ("last_io_errno", ("Last_IO_Errno",)),
+    ("last_sql_errno", ("Last_SQL_Errno",)),
+    ("read_master_log_pos", ("Read_Master_Log_Pos", "Read_Source_Log_Pos")),
+    ("exec_master_log_pos", ("Exec_Master_Log_Pos", "Exec_Source_Log_Pos")),
+    ("connect_retry", ("Connect_Retry",)),
+    ("sql_delay", ("SQL_Delay",)),
+)
+NULLABLE_INT_COLUMNS = (
+    ("seconds_behind_master", ("Seconds_Behind_Master", "Seconds_Behind_Source")),
+    ("sql_remaining_delay", ("SQL_Remaining_Delay",)),
+)
+ID_LIST_COLUMNS = (
+    ("replicate_do_domain_ids", ("Replicate_Do_Domain_Ids",)),
+    ("replicate_ignore_domain_ids", ("Replicate_Ignore_Domain_Ids",)),
+    ("replicate_ignore_server_ids", ("Replicate_Ignore_Server_Ids",)),
+)
+
+
+def _column(row, names):
+    for name in names:
+        if name in row:
+            return row[name]
+    return None
+
+
+def to_int(value, default=None):
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def to_bool(value):
+    """Server switches arrive as ON/OFF, Yes/No, 1/0 or, for read_only on 11.x, an enum name."""
+    if value is None:
+        return False
+    return str(value).strip().upper() not in ("", "0", "OFF", "NO", "FALSE")
+
+
+def to_id_list(value):
+    """'1,2' or '2 1,3' (the server's list formats) -> [1, 2, 3]."""
+    return sorted({int(part) for part in str(value or "").replace(",", " ").split() if part.isdigit()})
+
+
+def json_safe(value):
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def normalize_connection(row):
+    """One SHOW ALL SLAVES STATUS row -> the documented, typed keys plus ``raw``."""
+    entry = {key: str(_column(row, names) or "") for key, names in TEXT_COLUMNS}
+    entry.update({key: to_int(_column(row, names), 0) for key, names in INT_COLUMNS})
+    entry.update({key: to_int(_column(row, names)) for key, names in NULLABLE_INT_COLUMNS})
+    entry.update({key: to_id_list(_column(row, names)) for key, names in ID_LIST_COLUMNS})
+    entry["using_gtid"] = str(_column(row, ("Using_Gtid",)) or "No").lower()
+    entry["master_ssl_allowed"] = to_bool(_column(row, ("Master_SSL_Allowed", "Source_SSL_Allowed")))
+    entry["healthy"] = (entry["slave_io_running"] == "Yes" and entry["slave_sql_running"] == "Yes"
+                        and entry["last_io_errno"] == 0 and entry["last_sql_errno"] == 0)
+    entry["raw"] = {key: json_safe(value) for key, value in row.items()}
+    return entry
+
+
+def server_facts(variables, info):
+    """The top-level return values from the global variables."""
+    log_updates = variables.get("log_slave_updates", variables.get("log_replica_updates"))
+    return dict(
+        gtid_binlog_pos=variables.get("gtid_binlog_pos") or "",
+        gtid_current_pos=variables.get("gtid_current_pos") or "",
+        gtid_slave_pos=variables.get("gtid_slave_pos") or "",
+        server_id=to_int(variables.get("server_id"), 0),
+        gtid_domain_id=to_int(variables.get("gtid_domain_id"), 0),
+        gtid_strict_mode=to_bool(variables.get("gtid_strict_mode")),
+        read_only=to_bool(variables.get("read_only")),
+        log_bin=to_bool(variables.get("log_bin")),
+        log_slave_updates=to_bool(log_updates),
+        version=info.version_string,
+    )
+
+
+def main():
+    spec = mariadb_common_argument_spec()
+    spec.update(connection_name=dict(type="str"))
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    connection, cursor = connect(module)
+    try:
+        info = server_info(cursor)
+        require_mariadb(module, info)
+        try:
+            variables = fetch_global_variables(cursor, SERVER_VARIABLES)
+            rows = show_all_connections(cursor, info)
+        except Exception as exc:  # PyMySQL raises several unrelated types
+            module.fail_json(msg="Cannot read the replication state of the server: %s. The login user needs the "
+                                 "REPLICATION MONITOR (or REPLICATION CLIENT / SUPER) privilege." % exc)
+        name = module.params["connection_name"]
+        if name is not None:
+            row = find_connection(rows, name)
+            rows = [row] if row is not None else []
+        connections = sorted((normalize_connection(row) for row in rows), key=lambda entry: entry["connection_name"])
+        module.exit_json(changed=False, connections=connections, **server_facts(variables, info))
+    finally:
+        connection.close()
+
+
+if __name__ == "__main__":
+    main()
