@@ -45,8 +45,7 @@ sanity: setup
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
 	git ls-files -z --cached --others --exclude-standard | rsync -a --from0 --files-from=- ./ $(SANITY_ROOT)/
 	cd $(SANITY_ROOT) && git init -q && git add -A && \
-	  ansible-test sanity --venv --python 3.11 --color no --exclude molecule/ --exclude lab/ --exclude tests/integration/ \
-	    --exclude tests/unit/ --exclude tests/conftest.py
+	  ansible-test sanity --venv --python 3.11 --color no
 
 lint: setup
 	ansible-lint --profile production --offline

@@ -8,7 +8,6 @@ keeps starting three servers to about a second.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -167,7 +166,7 @@ class MariaDBLab:
 
     def start(self, count: int, extra_options: list[str] | None = None) -> list[MariaDBInstance]:
         started = []
-        for _ in range(count):
+        for _index in range(count):
             server_id = self._next_id
             self._next_id += 1
             basedir = self.root / f"db{server_id}"

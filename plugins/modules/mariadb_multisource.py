@@ -1,0 +1,446 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mariadb_multisource
+short_description: Manage all replication connections of a MariaDB multi-source replica in one task
+version_added: 0.1.0
+author: replkit.mariadb contributors (@replkit)
+description:
+  - Brings the named replication connections of one replica to the list given in O(connections) -
+    adds missing connections, changes only the options that differ, and with O(purge) removes connections not listed.
+  - Every connection is compared like M(replkit.mariadb.mariadb_change_master) compares one; a connection that needs a
+    change is stopped, changed and (when it ran, or O(state=started)) started again. Unchanged connections are not
+    touched.
+  - Validates all connections before changing anything - names (unique regardless of case, shorter than 64
+    characters), options, sources used by two connections, sources that are this server - and fails with nothing
+    changed when one is wrong.
+  - O(skip_events) skips events of one connection that stopped on an error. It is an explicit action and always
+    reports a change.
+extends_documentation_fragment:
+  - replkit.mariadb.mariadb
+options:
+  connections:
+    description:
+      - The replication connections of the replica. Each entry takes the options of
+        M(replkit.mariadb.mariadb_change_master) (with the same aliases) and a O(connections[].name).
+      - Options an entry does not give are left as they are on the server.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - The connection name; the empty string is the default connection. Names compare case-insensitively
+            and must be unique in the list regardless of case.
+        type: str
+        required: true
+      primary_host:
+        description: The source host (C(MASTER_HOST)). Required for a connection that does not exist yet.
+        type: str
+        aliases: [master_host]
+      primary_port:
+        description: The source port (C(MASTER_PORT)), 1 to 65535.
+        type: int
+        aliases: [master_port]
+      primary_user:
+        description: The replication account on the source (C(MASTER_USER)).
+        type: str
+        aliases: [master_user]
+      primary_password:
+        description: The password of O(connections[].primary_user); sent as O(update_password) says, shown masked.
+        type: str
+        aliases: [master_password]
+      primary_use_gtid:
+        description: C(MASTER_USE_GTID).
+        type: str
+        choices: [current_pos, slave_pos, "no"]
+        aliases: [master_use_gtid]
+      primary_log_file:
+        description:
+          - C(MASTER_LOG_FILE); needs O(connections[].primary_use_gtid=no). Never compared; sent when the connection
+            is created or its host, port or GTID mode changes.
+        type: str
+        aliases: [master_log_file]
+      primary_log_pos:
+        description: C(MASTER_LOG_POS), 4 or more; needs O(connections[].primary_log_file).
+        type: int
+        aliases: [master_log_pos]
+      primary_connect_retry:
+        description: C(MASTER_CONNECT_RETRY) in seconds, 1 or more.
+        type: int
+        aliases: [master_connect_retry]
+      primary_heartbeat_period:
+        description: C(MASTER_HEARTBEAT_PERIOD) in seconds, 0 to 4294967, millisecond resolution.
+        type: float
+        aliases: [master_heartbeat_period]
+      primary_delay:
+        description: C(MASTER_DELAY) in seconds, 0 to 2147483647.
+        type: int
+        aliases: [master_delay]
+      primary_retry_count:
+        description: C(MASTER_RETRY_COUNT); MariaDB 12.0 or newer.
+        type: int
+        aliases: [master_retry_count]
+      primary_ssl:
+        description: C(MASTER_SSL).
+        type: bool
+        aliases: [master_ssl]
+      primary_ssl_ca:
+        description: C(MASTER_SSL_CA); must exist when the module runs on the replica's host.
+        type: path
+        aliases: [master_ssl_ca]
+      primary_ssl_capath:
+        description: C(MASTER_SSL_CAPATH).
+        type: path
+        aliases: [master_ssl_capath]
+      primary_ssl_cert:
+        description: C(MASTER_SSL_CERT).
+        type: path
+        aliases: [master_ssl_cert]
+      primary_ssl_key:
+        description: C(MASTER_SSL_KEY).
+        type: path
+        aliases: [master_ssl_key]
+      primary_ssl_cipher:
+        description: C(MASTER_SSL_CIPHER).
+        type: str
+        aliases: [master_ssl_cipher]
+      primary_ssl_crl:
+        description: C(MASTER_SSL_CRL).
+        type: path
+        aliases: [master_ssl_crl]
+      primary_ssl_crlpath:
+        description: C(MASTER_SSL_CRLPATH).
+        type: path
+        aliases: [master_ssl_crlpath]
+      primary_ssl_verify_server_cert:
+        description: C(MASTER_SSL_VERIFY_SERVER_CERT).
+        type: bool
+        aliases: [master_ssl_verify_server_cert]
+      do_domain_ids:
+        description: C(DO_DOMAIN_IDS); an empty list clears it. Not together with O(connections[].ignore_domain_ids).
+        type: list
+        elements: int
+      ignore_domain_ids:
+        description: C(IGNORE_DOMAIN_IDS); an empty list clears it.
+        type: list
+        elements: int
+      ignore_server_ids:
+        description: C(IGNORE_SERVER_IDS); an empty list clears it.
+        type: list
+        elements: int
+  purge:
+    description:
+      - When V(true), named connections that O(connections) does not list are stopped and removed with
+        C(RESET SLAVE 'name' ALL).
+      - The default connection (empty name) is never purged; remove it with M(replkit.mariadb.mariadb_change_master)
+        and O(replkit.mariadb.mariadb_change_master#module:state=absent).
+    type: bool
+    default: false
+  state:
+    description:
+      - V(started) makes every listed connection run at the end - with one C(START ALL SLAVES) when several need a
+        start and the replica has no connection besides the listed ones, otherwise one C(START SLAVE 'name') each.
+      - V(present) leaves running states as they were; a running connection that needs a change is restarted after it,
+        new connections stay stopped.
+    type: str
+    choices: [started, present]
+    default: started
+  update_password:
+    description:
+      - V(on_create) sends a connection's password only when the connection is created (a password cannot be read
+        back, so it cannot be compared); V(always) sends it on every run, which always reports a change.
+    type: str
+    choices: [on_create, always]
+    default: on_create
+  skip_events:
+    description:
+      - Skip events of one connection, typically one that stopped on an error. Runs after the connections are
+        configured - C(STOP SLAVE 'name'), C(SET @@default_master_connection='name'),
+        C(SET GLOBAL sql_slave_skip_counter=N), C(START SLAVE 'name') - so the connection runs afterwards.
+      - Skipped events are lost on this replica. Always reports a change; never done unless asked.
+    type: dict
+    suboptions:
+      connection:
+        description: The name of the connection, which must be listed in O(connections) or exist on the replica.
+        type: str
+        required: true
+      count:
+        description: How many events to skip, 1 or more.
+        type: int
+        default: 1
+notes:
+  - Check mode reports what would change, including the statements in RV(queries), and executes no write.
+  - Diff mode shows, per connection, the given options and whether it runs, before and after; passwords as masks.
+  - MariaDB allows one connection per source host and port; two entries with the same source are rejected.
+  - A changed connection also gets its current heartbeat period re-sent, as MariaDB would otherwise reset it (see
+    M(replkit.mariadb.mariadb_change_master)).
+seealso:
+  - module: replkit.mariadb.mariadb_change_master
+  - name: Multi-source replication
+    description: MariaDB's description of named replication connections.
+    link: https://mariadb.com/kb/en/multi-source-replication/
+"""
+
+EXAMPLES = r"""
+- name: Aggregate two sources, each writing its own GTID domain, and remove any other named connection
+  replkit.mariadb.mariadb_multisource:
+    connections:
+      - name: db1
+        primary_host: db1.example.com
+        primary_user: repl
+        primary_password: "{{ repl_password }}"
+        primary_use_gtid: slave_pos
+      - name: db2
+        primary_host: db2.example.com
+        primary_user: repl
+        primary_password: "{{ repl_password }}"
+        primary_use_gtid: slave_pos
+        primary_delay: 600
+    purge: true
+    login_user: admin
+    login_password: "{{ admin_password }}"
+
+- name: Skip the one event that stopped connection db2 with a duplicate-key error
+  replkit.mariadb.mariadb_multisource:
+    connections:
+      - name: db1
+      - name: db2
+    skip_events:
+      connection: db2
+      count: 1
+    login_user: admin
+    login_password: "{{ admin_password }}"
+"""
+
+RETURN = r"""
+queries:
+  description: The statements that changed the server (or would, in check mode), values inlined, passwords masked.
+  returned: always
+  type: list
+  elements: str
+  sample: ["CHANGE MASTER 'db1' TO MASTER_HOST='db1.example.com', MASTER_USER='repl', MASTER_PASSWORD='********'",
+           "START ALL REPLICAS"]
+connections:
+  description:
+    - Per listed or purged connection - C(name), C(action) (V(created), V(updated), V(unchanged) or V(removed)),
+      C(changed), the C(options) that were set (passwords masked) and its C(status) after the task (in check mode,
+      before it), with the keys described for RV(replkit.mariadb.mariadb_change_master#module:status).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "db1", "action": "created", "changed": true, "options": {"primary_host": "db1.example.com"},
+            "status": {"connection_name": "db1", "io_running": "Yes", "sql_running": "Yes"}}]
+skipped_events:
+  description: The connection and count of O(skip_events), when it was given.
+  returned: when O(skip_events) is set
+  type: dict
+  sample: {"connection": "db2", "count": 1}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import (
+    MASK, build_change_master, change_master_argument_spec, changed_options, compact_status, conflicting_connection,
+    connection_name_error, current_options, diff_view, is_local_login, missing_ssl_files, option_errors,
+    removal_statements, run_statements, run_steps, self_replication_error, skip_events_statements, source_endpoint,
+    start_all, with_heartbeat)
+from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
+    connect, login_description, mariadb_common_argument_spec, require_mariadb, server_info)
+from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
+    find_connection, is_running, show_all_connections, start_connection, stop_connection)
+
+MAX_SKIP = 2 ** 32 - 1
+
+
+def argument_spec():
+    spec = mariadb_common_argument_spec()
+    spec.update(
+        connections=dict(type="list", elements="dict", required=True,
+                         options=dict(name=dict(type="str", required=True), **change_master_argument_spec())),
+        purge=dict(type="bool", default=False),
+        state=dict(type="str", choices=["started", "present"], default="started"),
+        update_password=dict(type="str", choices=["on_create", "always"], default="on_create", no_log=False),
+        skip_events=dict(type="dict", options=dict(connection=dict(type="str", required=True),
+                                                   count=dict(type="int", default=1))),
+    )
+    return spec
+
+
+def label(index, entry):
+    return "connections[%d] (name %r)" % (index, entry.get("name"))
+
+
+def input_errors(params, server_version=None):
+    """Everything wrong with the list as a whole and with each entry; the server version adds version checks."""
+    errors, seen, sources = [], {}, {}
+    for index, entry in enumerate(params["connections"]):
+        name_error = connection_name_error(entry["name"], "name")
+        if name_error:
+            errors.append("%s: %s" % (label(index, entry), name_error))
+        key = entry["name"].lower()
+        if key in seen:
+            errors.append("%s and connections[%d] (name %r) are the same connection: MariaDB compares connection names "
+                          "regardless of case. Give each connection a distinct name." % (
+                              label(index, entry), seen[key], params["connections"][seen[key]]["name"]))
+        seen.setdefault(key, index)
+        errors += ["%s: %s" % (label(index, entry), error) for error in option_errors(entry, server_version)]
+        if server_version is None and is_local_login(params):
+            errors += ["%s: %s" % (label(index, entry), error) for error in missing_ssl_files(entry)]
+        if entry.get("primary_host"):
+            source = (entry["primary_host"].lower(), entry.get("primary_port") or 3306)
+            if source in sources:
+                errors.append("%s and connections[%d] both replicate from %s:%s; MariaDB allows one connection per "
+                              "source. Remove one of them." % (label(index, entry), sources[source], *source))
+            sources.setdefault(source, index)
+    skip = params.get("skip_events")
+    if skip and not 1 <= skip["count"] <= MAX_SKIP:
+        errors.append("skip_events.count must be between 1 and %d, got %s." % (MAX_SKIP, skip["count"]))
+    return errors
+
+
+class Plan:
+    """What the module will do to one connection, and what it reports about it."""
+
+    def __init__(self, name, row, entry=None, changes=None, action="unchanged"):
+        self.name, self.row, self.entry = name, row, entry
+        self.changes = changes or {}
+        self.action = action
+        self.statements = []
+
+
+def plan_connections(module, cursor, rows):
+    """The plans of the listed and the purged connections; fails, with nothing changed, on any problem."""
+    params = module.params
+    listed = {entry["name"].lower() for entry in params["connections"]}
+    removed = [Plan(row.get("Connection_name") or "", row, action="removed") for row in rows
+               if params["purge"] and row.get("Connection_name") and row["Connection_name"].lower() not in listed]
+    removed_names = {plan.name.lower() for plan in removed}
+    remaining_rows = [row for row in rows if (row.get("Connection_name") or "").lower() not in removed_names]
+    plans, errors = [], []
+    for index, entry in enumerate(params["connections"]):
+        row = with_heartbeat(cursor, find_connection(rows, entry["name"]), entry)
+        if row is None and not entry.get("primary_host"):
+            errors.append("%s does not exist on %s and has no primary_host to create it; give primary_host." % (
+                label(index, entry), login_description(params)))
+            continue
+        changes = changed_options(row, entry, params["update_password"])
+        plan = Plan(entry["name"], row, entry, changes, "created" if row is None else "updated" if changes else "unchanged")
+        if row is None or {"primary_host", "primary_port"} & set(changes):
+            host, port = source_endpoint(row, entry)
+            unlisted = [other for other in remaining_rows if (other.get("Connection_name") or "").lower() not in listed]
+            other = conflicting_connection(unlisted, entry["name"], host, port)
+            if other is not None:
+                errors.append("%s: connection %r already replicates from %s:%s and is not listed (set purge to remove "
+                              "it); MariaDB allows one connection per source." % (label(index, entry), other, host, port))
+            error = self_replication_error(cursor, row, entry, entry["name"], warn=module.warn)
+            if error:
+                errors.append("%s: %s" % (label(index, entry), error))
+        plans.append(plan)
+    endpoints = {}
+    for plan in plans:  # a listed entry that keeps its source may collide with another entry's new one
+        host, port = source_endpoint(plan.row, plan.entry)
+        endpoint = (host.lower(), port)
+        if endpoint in endpoints:
+            errors.append("connections %r and %r would both replicate from %s:%s; MariaDB allows one connection per "
+                          "source. Point one of them elsewhere." % (endpoints[endpoint], plan.name, host, port))
+        endpoints.setdefault(endpoint, plan.name)
+    skip = params.get("skip_events")
+    if skip and skip["connection"].lower() not in listed | {
+            (row.get("Connection_name") or "").lower() for row in remaining_rows}:
+        errors.append("skip_events.connection %r is neither listed in connections nor a connection of %s (after "
+                      "purge); name an existing connection." % (skip["connection"], login_description(params)))
+    if errors:
+        module.fail_json(msg=" ".join(errors))
+    return plans, removed, remaining_rows
+
+
+def build_statements(module, info, plans, removed, remaining_rows):
+    """Removals, then changes, then the explicit skip, then starts; returns the statements in order."""
+    params = module.params
+    mode = "start" if params["state"] == "started" else "keep"
+    for plan in removed:
+        plan.statements = removal_statements(info, plan.name, plan.row)
+    to_start = []
+    for plan in plans:
+        stop_first, start_after = run_steps(plan.row, bool(plan.changes), mode)[:2]
+        plan.statements = [stop_connection(info, plan.name)] if stop_first else []
+        if plan.changes:
+            plan.statements.append(build_change_master(plan.name, plan.changes))
+        if start_after:
+            to_start.append(plan)
+    statements = [s for plan in removed + plans for s in plan.statements]
+    skip = params.get("skip_events")
+    if skip:
+        skipping = skip_events_statements(info, skip["connection"], skip["count"])
+        statements += skipping
+        for plan in plans:
+            if plan.name.lower() == skip["connection"].lower():
+                plan.statements += skipping
+        to_start = [plan for plan in to_start if plan.name.lower() != skip["connection"].lower()]
+    listed = {plan.name.lower() for plan in plans}
+    on_server = {(row.get("Connection_name") or "").lower() for row in remaining_rows} | listed
+    if len(to_start) > 1 and on_server == listed:
+        statements.append(start_all(info))
+    else:
+        statements += [start_connection(info, plan.name) for plan in to_start]
+    for plan in to_start:
+        plan.statements.append(start_connection(info, plan.name))
+    return statements
+
+
+def diffs(module, plans, removed):
+    skip = (module.params.get("skip_events") or {}).get("connection", "").lower()
+    before, after = {}, {}
+    for plan in plans:
+        running = True if module.params["state"] == "started" or plan.name.lower() == skip else is_running(plan.row)
+        before[plan.name], after[plan.name] = diff_view(plan.row, plan.entry, plan.changes, running)
+    for plan in removed:
+        before[plan.name] = dict(current_options(plan.row), running=is_running(plan.row))
+    return {"before": before, "after": after}
+
+
+def report(plans, removed, rows):
+    results = []
+    for plan in removed + plans:
+        options = {name: MASK if name == "primary_password" else value for name, value in plan.changes.items()}
+        results.append(dict(name=plan.name, action=plan.action, changed=bool(plan.statements), options=options,
+                            status=compact_status(find_connection(rows, plan.name))))
+    return results
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    params = module.params
+    errors = input_errors(params)
+    if errors:
+        module.fail_json(msg=" ".join(errors))
+
+    connection, cursor = connect(module)
+    info = server_info(cursor)
+    require_mariadb(module, info)
+    errors = input_errors(params, info.version)
+    if errors:
+        module.fail_json(msg=" ".join(errors))
+    rows = show_all_connections(cursor, info)
+    plans, removed, remaining_rows = plan_connections(module, cursor, rows)
+    statements = build_statements(module, info, plans, removed, remaining_rows)
+
+    if statements and not module.check_mode:
+        run_statements(module, cursor, statements)
+        rows = show_all_connections(cursor, info)
+    connection.close()
+    result = dict(changed=bool(statements), queries=[s.masked() for s in statements], diff=diffs(module, plans, removed),
+                  connections=report(plans, removed, rows))
+    if params.get("skip_events"):
+        result["skipped_events"] = dict(params["skip_events"])
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
