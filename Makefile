@@ -16,6 +16,8 @@ export PY_COLORS := 0
 
 # Every Molecule scenario runs on each of these Debian suites (their MariaDB versions).
 SUITES ?= bookworm trixie
+# The integration tests run on the host's MariaDB (bookworm: 10.11) and on these suites' images.
+INTEGRATION_SUITES ?= bullseye trixie
 SUITE ?= bookworm
 SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 SCENARIO ?= lab
@@ -31,13 +33,14 @@ setup:
 	lab/setup-host.sh
 
 test: setup
-	lab/with-docker.sh $(MAKE) --no-print-directory unit sanity lint integration molecule-all
+	lab/with-docker.sh $(MAKE) --no-print-directory images unit sanity lint integration molecule-all
 
 unit: setup
 	$(PYTEST) tests/unit
 
 integration: setup
 	$(PYTEST) tests/integration
+	lab/with-docker.sh lab/integration-versions.sh $(INTEGRATION_SUITES)
 
 # ansible-test wants the collection at ansible_collections/<ns>/<name>: test a copy of
 # the tracked files there, so the work tree needs no particular path.
@@ -51,7 +54,7 @@ lint: setup
 	ansible-lint --profile production --offline
 
 images: setup
-	lab/with-docker.sh bash -c 'for suite in $(SUITES); do lab/images/build.sh $$suite mariadb; done'
+	lab/with-docker.sh lab/images/build-all.sh $(sort $(SUITES) $(INTEGRATION_SUITES))
 
 molecule: setup
 	lab/with-docker.sh lab/molecule.sh $(SCENARIO) $(SUITE)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build a lab node image from a debootstrap rootfs (no container registry is reachable).
-#   build.sh SUITE VARIANT      SUITE: bookworm|trixie   VARIANT: mariadb|bare
+#   build.sh SUITE VARIANT      SUITE: bullseye|bookworm|trixie   VARIANT: mariadb|bare
 # The image is tagged replkit-node:SUITE-VARIANT and labelled with a hash of its
 # build inputs; an image whose label matches is kept, so re-runs cost nothing.
 set -euo pipefail
@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 mirror=${REPLKIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 image="replkit-node:${suite}-${variant}"
 
-case "$suite" in bookworm|trixie) ;; *) echo "build.sh: unknown suite '$suite' (bookworm|trixie)" >&2; exit 2 ;; esac
+case "$suite" in bullseye|bookworm|trixie) ;; *) echo "build.sh: unknown suite '$suite' (bullseye|bookworm|trixie)" >&2; exit 2 ;; esac
 case "$variant" in mariadb|bare) ;; *) echo "build.sh: unknown variant '$variant' (mariadb|bare)" >&2; exit 2 ;; esac
 
 # Systemd as PID 1 plus what Ansible needs; the mariadb variant adds the server.

@@ -56,3 +56,14 @@ def mariadb_lab(mariadb_template, tmp_path):
 def run_module():
     """Run a module of this collection as Ansible does: its file, JSON args in, JSON result out."""
     return module_runner
+
+
+def pytest_report_header(config):
+    """Say which MariaDB the integration tests run on."""
+    image = os.environ.get("REPLKIT_MARIADB_IMAGE")
+    command = (["docker", "run", "--rm", image] if image else []) + ["mariadbd", "--version"]
+    try:
+        version = subprocess.run(command, capture_output=True, text=True, check=False, timeout=60).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        version = f"unknown ({exc})"
+    return f"mariadb under test: {version or 'unknown'}" + (f" (image {image})" if image else " (host)")

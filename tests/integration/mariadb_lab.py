@@ -4,10 +4,17 @@ Each instance has its own port, datadir, socket and server_id, runs with the
 binary log on (so any instance can be a source) and listens on loopback only.
 A pristine datadir is initialised once per test session and copied, which
 keeps starting three servers to about a second.
+
+By default the host's own MariaDB binaries run the instances. With
+REPLKIT_MARIADB_IMAGE set to a lab node image (replkit-node:trixie-mariadb for
+11.8), each instance runs that image's mariadbd in a container on the host's
+network namespace instead, so the same tests run against another MariaDB
+version and instances still reach each other on 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -29,7 +36,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _container_prefix(name: str, basedir: Path) -> list[str]:
+    """The command prefix that runs a MariaDB binary of REPLKIT_MARIADB_IMAGE, or nothing."""
+    image = os.environ.get("REPLKIT_MARIADB_IMAGE")
+    if not image:
+        return []
+    # Same path inside and out, host network: the instance looks exactly like a local one.
+    return ["docker", "run", "--rm", "--name", name, "--network", "host",
+            "--volume", f"{basedir}:{basedir}", image]
+
+
 def _find_binary(*names: str) -> str:
+    if os.environ.get("REPLKIT_MARIADB_IMAGE"):
+        return names[0]  # resolved inside the image
     for name in names:
         for directory in ("/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"):
             candidate = Path(directory) / name
@@ -105,6 +124,7 @@ class MariaDBInstance:
             "--user=root", *self.extra_options,
         ]
         (self.basedir / "binlog").mkdir(exist_ok=True)
+        args = _container_prefix(self.container_name, self.basedir) + args
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + START_TIMEOUT
@@ -118,6 +138,10 @@ class MariaDBInstance:
                 time.sleep(0.1)
         raise RuntimeError(f"{self.name} did not accept connections within {START_TIMEOUT} s")
 
+    @property
+    def container_name(self) -> str:
+        return f"replkit-fixture-{os.getpid()}-{self.basedir.name}-{self.port}"
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -126,6 +150,9 @@ class MariaDBInstance:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+                if os.environ.get("REPLKIT_MARIADB_IMAGE"):
+                    subprocess.run(["docker", "rm", "-f", self.container_name], check=False,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.process = None
 
 
@@ -134,7 +161,7 @@ def init_template(path: Path) -> Path:
     install_db = _find_binary("mariadb-install-db", "mysql_install_db")
     datadir = path / "data"
     subprocess.run(
-        [install_db, "--no-defaults", f"--datadir={datadir}", "--user=root", "--skip-test-db",
+        _container_prefix(f"replkit-fixture-{os.getpid()}-install", path) + [install_db, "--no-defaults", f"--datadir={datadir}", "--user=root", "--skip-test-db",
          "--auth-root-authentication-method=normal"],
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
