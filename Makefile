@@ -24,7 +24,7 @@ SCENARIO ?= lab
 SANITY_ROOT := $(CURDIR)/.cache/sanity/ansible_collections/replkit/mariadb
 PYTEST := $(CURDIR)/lab/pytest-strict.sh
 
-.PHONY: help setup test unit sanity lint integration images molecule molecule-all demo demo-down clean
+.PHONY: help setup test unit sanity lint build integration images molecule molecule-all demo demo-down clean
 
 help:
 	@sed -n 's/^#   //p;s/^# Layers: /  /p' $(MAKEFILE_LIST)
@@ -33,7 +33,7 @@ setup:
 	lab/setup-host.sh
 
 test: setup
-	lab/with-docker.sh $(MAKE) --no-print-directory images unit sanity lint integration molecule-all
+	lab/with-docker.sh $(MAKE) --no-print-directory images unit sanity lint build integration molecule-all
 
 unit: setup
 	$(PYTEST) tests/unit
@@ -52,6 +52,16 @@ sanity: setup
 
 lint: setup
 	ansible-lint --profile production --offline
+
+# The built tarball must install cleanly and carry no tests, lab or CI files.
+build: setup
+	rm -rf .cache/dist && ansible-galaxy collection build --output-path .cache/dist >/dev/null
+	tar -tzf .cache/dist/replkit-mariadb-*.tar.gz > .cache/dist/contents.txt
+	! grep -E '^(tests|molecule|lab|\.ci|\.config|\.venv|\.collections)/' .cache/dist/contents.txt
+	ansible-galaxy collection install --offline --force -p .cache/dist/installed .cache/dist/replkit-mariadb-*.tar.gz >/dev/null
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.cache/dist/installed ansible-doc replkit.mariadb.mariadb_change_master \
+	  | grep -q "CHANGE MASTER"
+	@echo "build: $$(ls .cache/dist/replkit-mariadb-*.tar.gz) has $$(wc -l < .cache/dist/contents.txt) entries"
 
 images: setup
 	lab/with-docker.sh lab/images/build-all.sh $(sort $(SUITES) $(INTEGRATION_SUITES))

@@ -12,7 +12,7 @@ ansible_wheel_version=12.3.0
 # community.docker (and its dependency) for the docker driver; ansible.posix because
 # the driver's create playbook names ansible.posix.synchronize.
 bundled_collections="community/docker community/library_inventory_filtering_v1 ansible/posix"
-apt_packages="debootstrap docker.io mariadb-server mariadb-client mariadb-backup rsync"
+apt_packages="debootstrap docker.io mariadb-server mariadb-client mariadb-backup rsync shellcheck"
 
 missing=()
 for package in $apt_packages; do
