@@ -160,12 +160,11 @@ def init_template(path: Path) -> Path:
     """Initialise one pristine datadir with the admin account; copies of it seed instances."""
     install_db = _find_binary("mariadb-install-db", "mysql_install_db")
     datadir = path / "data"
-    subprocess.run(
-        _container_prefix(f"replkit-fixture-{os.getpid()}-install", path) + [install_db, "--no-defaults", f"--datadir={datadir}", "--user=root", "--skip-test-db",
-         "--auth-root-authentication-method=normal"],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    # Boot once with grants off to create the admin account, then shut down.
+    install = [install_db, "--no-defaults", f"--datadir={datadir}", "--user=root", "--skip-test-db",
+               "--auth-root-authentication-method=normal"]
+    subprocess.run(_container_prefix(f"replkit-fixture-{os.getpid()}-install", path) + install,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Boot once with an init file to create the admin account, then shut down.
     bootstrap = MariaDBInstance("template", 1, _free_port(), path)
     init_file = path / "init.sql"
     init_file.write_text(

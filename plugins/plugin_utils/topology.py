@@ -1,0 +1,260 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The topology planner: turn the inventory into every host's replication settings and connections.
+
+``plan_topology(host_vars, hosts)`` reads each host's ``mariadb_*`` variables (see
+docs/topology.md), checks the whole replication graph and returns host -> plan. It
+touches no server: an invalid inventory raises TopologyError listing every problem
+(one per line, each naming hosts, variable and fix) before any server is changed.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_graph import Graph
+from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_inventory import (
+    CONTRACT_VARS, check_host, problem)
+from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_settings import (
+    allocate_auto_increment, allocate_domains, allocate_server_ids, domain_owners, inherited_spacing, origin_of)
+
+MIN_PARALLEL_THREADS = 4
+
+
+class TopologyError(ValueError):
+    """An inventory the planner refuses; ``problems`` holds one message per problem."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("the replication topology in the inventory has %d problem(s):\n%s"
+                         % (len(self.problems), "\n".join("- " + line for line in self.problems)))
+
+
+def read_host_vars(host_vars, host):
+    """The contract variables of one host, from a plain dict or Ansible's hostvars (read key by key)."""
+    try:
+        variables = host_vars[host]
+    except KeyError:
+        return {}
+    if variables is None:
+        return {}
+    return {key: variables[key] for key in CONTRACT_VARS if key in variables}
+
+
+# ---------------------------------------------------------------- edges
+
+def _edge_problems(host, source, seen_hosts, seen_names, names):
+    """Why ``host`` cannot replicate from ``source`` (None when it can), given the entries before it."""
+    if source.host not in names:
+        return problem(host, "mariadb_sources", "source %r is not a host of this inventory (or play)" % source.host,
+                       "add %s to the inventory or fix the name (with --limit, plan with the whole topology, "
+                       "for example groups['all'])" % source.host)
+    if source.host == host:
+        return problem(host, "mariadb_sources", "%s lists itself as a source (a ring of one)" % host,
+                       "remove it; a ring needs two or more servers")
+    if source.host in seen_hosts:
+        return problem(host, "mariadb_sources", "source %s is listed twice" % source.host,
+                       "list each source once (one connection per source)")
+    clash = seen_names.get(source.connection_name.lower())
+    if clash is not None:
+        what = "connection names %r (source %s) and %r (source %s) are the same when case is ignored, as MariaDB " \
+               "compares them" % (clash.connection_name, clash.host, source.connection_name, source.host)
+        return problem(host, "mariadb_sources", what, "set a distinct connection_name on one of them")
+    return None
+
+
+def check_edges(specs, problems):
+    """host -> list of its valid SourceSpec; reports unknown sources, self-loops, repeats, name clashes."""
+    names = set(specs)
+    edges = {}
+    for host in sorted(specs):
+        seen_hosts, seen_names, valid = set(), {}, []
+        for source in specs[host].sources:
+            issue = _edge_problems(host, source, seen_hosts, seen_names, names)
+            if issue:
+                problems.append(issue)
+                continue
+            seen_hosts.add(source.host)
+            seen_names[source.connection_name.lower()] = source
+            valid.append(source)
+        if len(valid) > 1 and any(source.seed_method == "mariadb_backup" for source in valid):
+            problems.append(problem(host, "mariadb_sources[].seed_method",
+                                    "mariadb_backup copies one server's whole data directory, but %s has %d sources"
+                                    % (host, len(valid)), "use locked_dump or consistent_dump for a multi-source replica"))
+        edges[host] = valid
+    return edges
+
+
+# ---------------------------------------------------------------- graph checks
+
+def _address_problems(specs):
+    by_address = {}
+    for host in sorted(specs):
+        key = (specs[host].replication_host.lower(), specs[host].port)
+        by_address.setdefault(key, []).append(host)
+    return [problem(hosts, "mariadb_replication_host/mariadb_port",
+                    "these hosts all resolve to %s:%d, so they are one server (a replica of the other would be a ring "
+                    "of one)" % (address, port),
+                    "give each host its own mariadb_replication_host (or ansible_host) or mariadb_port")
+            for (address, port), hosts in sorted(by_address.items()) if len(hosts) > 1]
+
+
+def _cycle_problems(graph, writable):
+    found = []
+    for cycle in graph.cycles():
+        if not any(writable[node] for member in cycle for node in graph.ancestors(member)):
+            found.append(problem(cycle, "mariadb_writable",
+                                 "these hosts replicate from each other in a cycle, but none of them and no host upstream "
+                                 "is writable, so no data would ever flow (a host with sources defaults to read-only)",
+                                 "set mariadb_writable: true on the cycle members that take writes"))
+    return found
+
+
+def _relay_problems(specs, graph, writable):
+    found = []
+    for host in graph.hosts:
+        spec = specs[host]
+        upstream, downstream = graph.sources_of[host], graph.replicas_of[host]
+        if spec.log_slave_updates is False and upstream and downstream:
+            where = ("%s is %s inside the replication cycle %s" % (host, "a writer" if writable[host] else "a member",
+                                                                   ", ".join(graph.component_of[host]))
+                     if graph.in_cycle(host) else "%s relays" % host)
+            found.append(problem(host, "mariadb_log_slave_updates",
+                                 "false, but %s: events from %s would stop here and never reach %s"
+                                 % (where, ", ".join(upstream), ", ".join(downstream)),
+                                 "remove the setting or set it to true"))
+        if spec.gtid_ignore_duplicates is False and graph.has_duplicate_paths(host):
+            found.append(problem(host, "mariadb_gtid_ignore_duplicates",
+                                 "false, but the same events reach %s through several of its sources (%s)"
+                                 % (host, ", ".join(upstream)),
+                                 "remove the setting or set it to true"))
+    return found
+
+
+def _offset_problems(specs, spacing):
+    found = []
+    for host in sorted(specs):
+        increment, offset = spacing[host]
+        if specs[host].auto_increment_offset is not None and increment is not None and offset > increment:
+            found.append(problem(host, "mariadb_auto_increment_offset",
+                                 "%d is larger than the increment %d, so MariaDB would ignore it" % (offset, increment),
+                                 "use an offset from 1 to %d" % increment))
+    return found
+
+
+# ---------------------------------------------------------------- per host plan
+
+def role_of(host, graph, writable):
+    """A label for humans and for choosing defaults in roles."""
+    sources, replicas = graph.sources_of[host], graph.replicas_of[host]
+    if graph.in_cycle(host):
+        return "ring_member" if writable[host] else "passive_member"
+    if not sources:
+        return "primary" if writable[host] else "read_only_primary"
+    if writable[host]:
+        return "writable_replica"
+    if len(sources) > 1:
+        return "aggregator"
+    return "relay" if replicas else "replica"
+
+
+def connection_plan(host, source, specs, graph):
+    """One replication connection of ``host``, with mariadb_change_master option names where one exists."""
+    source_spec = specs[source.host]
+    return {
+        "name": source.connection_name,
+        "source": source.host,
+        "primary_host": source_spec.replication_host,
+        "primary_port": source_spec.port,
+        # A ring link brings the host's own writes back: current_pos resumes its own domain from its binlog.
+        "primary_use_gtid": source.use_gtid or ("current_pos" if graph.same_cycle(host, source.host) else "slave_pos"),
+        "primary_delay": source.delay,
+        "primary_ssl": source.ssl,
+        "primary_ssl_ca": source.ssl_ca,
+        "primary_ssl_cert": source.ssl_cert,
+        "primary_ssl_key": source.ssl_key,
+        "primary_ssl_verify_server_cert": source.ssl_verify_server_cert,
+        "filters": dict(source.filters),
+        "seed": source.seed,
+        "seed_method": source.seed_method,
+    }
+
+
+def _parallel(spec, source_count):
+    threads, mode = spec.slave_parallel_threads, spec.slave_parallel_mode
+    if source_count > 1:
+        threads = threads if threads is not None else max(MIN_PARALLEL_THREADS, source_count)
+        mode = mode or "optimistic"
+    return threads, mode
+
+
+def host_plan(host, context):
+    """The plan of one host from the allocated ids and the graph."""
+    specs, graph, writable, edges = context["specs"], context["graph"], context["writable"], context["edges"]
+    spec = specs[host]
+    sources, replicas = graph.sources_of[host], graph.replicas_of[host]
+    is_relay = bool(sources) and bool(replicas)
+    in_cycle = graph.in_cycle(host)
+    increment, offset = context["spacing"][host]
+    threads, mode = _parallel(spec, len(sources))
+    log_slave_updates = spec.log_slave_updates if spec.log_slave_updates is not None else is_relay
+    return {
+        "server_id": context["server_ids"][host],
+        "gtid_domain_id": context["domains"][host],
+        "writable": writable[host],
+        "read_only": not writable[host],
+        "log_bin": bool(replicas) or log_slave_updates,
+        "log_slave_updates": log_slave_updates,
+        "gtid_ignore_duplicates": (spec.gtid_ignore_duplicates if spec.gtid_ignore_duplicates is not None
+                                   else in_cycle or graph.has_duplicate_paths(host)),
+        "auto_increment_increment": increment,
+        "auto_increment_offset": offset,
+        "slave_parallel_threads": threads,
+        "slave_parallel_mode": mode,
+        "replication_host": spec.replication_host,
+        "port": spec.port,
+        "sources": list(sources),
+        "replicas": [{"host": replica, "address": specs[replica].replication_host} for replica in replicas],
+        "connections": [connection_plan(host, source, specs, graph) for source in edges[host]],
+        "is_source": bool(replicas),
+        "is_replica": bool(sources),
+        "in_cycle": in_cycle,
+        "cycle": list(graph.component_of[host]) if in_cycle else [],
+        "role": role_of(host, graph, writable),
+    }
+
+
+def _host_names(host_vars, hosts, problems):
+    names = list(host_vars) if hosts is None else list(hosts)
+    bad = [name for name in names if not isinstance(name, str) or not name]
+    if bad:
+        problems.append(problem("(inventory)", "hosts", "%r are not host names" % (bad,), "pass a list of host names"))
+    return sorted({name for name in names if isinstance(name, str) and name})
+
+
+def plan_topology(host_vars, hosts=None):
+    """host -> plan for ``hosts`` (default: every host of ``host_vars``).
+
+    Raises TopologyError listing every problem, sorted (so grouped by host).
+    """
+    problems = []
+    names = _host_names(host_vars, hosts, problems)
+    specs = {name: check_host(name, read_host_vars(host_vars, name), problems) for name in names}
+    edges = check_edges(specs, problems)
+    graph = Graph(names, {host: [source.host for source in edges[host]] for host in names})
+    writable = {host: specs[host].writable if specs[host].writable is not None else not edges[host] for host in names}
+    problems.extend(_address_problems(specs))
+    problems.extend(_cycle_problems(graph, writable))
+    problems.extend(_relay_problems(specs, graph, writable))
+    owners = domain_owners(graph, writable)
+    writer_spacing, grouped = allocate_auto_increment(specs, graph, writable, problems)
+    spacing = {host: writer_spacing[host] if host in writer_spacing
+               else inherited_spacing(host, specs, writer_spacing, origin_of(host, graph, owners)) for host in names}
+    problems.extend(_offset_problems({host: specs[host] for host in names if host not in grouped}, spacing))
+    context = {
+        "specs": specs, "graph": graph, "writable": writable, "edges": edges, "spacing": spacing,
+        "server_ids": allocate_server_ids(specs, problems),
+        "domains": allocate_domains(specs, graph, owners, problems),
+    }
+    if problems:
+        raise TopologyError(sorted(set(problems)))
+    return {host: host_plan(host, context) for host in names}

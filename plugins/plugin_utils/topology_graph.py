@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The replication graph: who replicates from whom, its cycles and who reaches whom.
+
+Edges point the way data flows, from a source to its replica. Pure and deterministic:
+every result is built in sorted host order, so the same inventory always gives the
+same answer, whatever order the hosts were listed in.
+"""
+
+from __future__ import annotations
+
+
+class Graph:
+    """Hosts and source -> replica edges, with the derived facts the planner needs."""
+
+    def __init__(self, hosts, sources_of):
+        """``hosts``: names; ``sources_of``: host -> ordered list of its source hosts (all in ``hosts``)."""
+        self.hosts = sorted(hosts)
+        self.sources_of = {host: list(sources_of.get(host, ())) for host in self.hosts}
+        self.replicas_of = {host: [] for host in self.hosts}
+        for replica in self.hosts:
+            for source in self.sources_of[replica]:
+                self.replicas_of[source].append(replica)
+        self.component_of = strongly_connected(self.hosts, self.replicas_of)
+        self._reach = {}
+        self._ancestors = {}
+
+    def in_cycle(self, host):
+        """True when ``host`` lies on a replication cycle (a ring or a master-master pair)."""
+        return len(self.component_of[host]) > 1
+
+    def same_cycle(self, first, second):
+        """True when both hosts lie on one cycle (an edge between them is a ring link)."""
+        return self.in_cycle(first) and second in self.component_of[first]
+
+    def reach(self, host):
+        """Every host that ``host``'s events arrive at, ``host`` included."""
+        if host not in self._reach:
+            self._reach[host] = _walk(host, self.replicas_of)
+        return self._reach[host]
+
+    def ancestors(self, host):
+        """Every host whose events arrive at ``host``, ``host`` included."""
+        if host not in self._ancestors:
+            self._ancestors[host] = _walk(host, self.sources_of)
+        return self._ancestors[host]
+
+    def cycles(self):
+        """Each cycle (strongly connected group of 2+ hosts) once, as a sorted tuple, in sorted order."""
+        return sorted({component for component in self.component_of.values() if len(component) > 1})
+
+    def has_duplicate_paths(self, host):
+        """True when one event can reach ``host`` through two of its connections (multi-source from one origin).
+
+        The host's own events are left out: a server skips events carrying its own server_id.
+        """
+        seen = set()
+        for source in self.sources_of[host]:
+            origins = self.ancestors(source) - {host}
+            if seen & origins:
+                return True
+            seen |= origins
+        return False
+
+
+def _walk(start, neighbours):
+    """Hosts reachable from ``start`` along ``neighbours`` (iterative, so deep chains do not hit recursion limits)."""
+    found = {start}
+    todo = [start]
+    while todo:
+        for nxt in neighbours[todo.pop()]:
+            if nxt not in found:
+                found.add(nxt)
+                todo.append(nxt)
+    return frozenset(found)
+
+
+def strongly_connected(hosts, neighbours):
+    """Map each host to the sorted tuple of its strongly connected component (iterative Tarjan)."""
+    index = {}
+    low = {}
+    on_stack = set()
+    stack = []
+    component_of = {}
+    counter = 0
+    for root in hosts:
+        if root in index:
+            continue
+        work = [(root, iter(neighbours[root]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is None:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    members = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        members.append(member)
+                        if member == node:
+                            break
+                    component = tuple(sorted(members))
+                    for member in members:
+                        component_of[member] = component
+            elif child not in index:
+                index[child] = low[child] = counter
+                counter += 1
+                stack.append(child)
+                on_stack.add(child)
+                work.append((child, iter(neighbours[child])))
+            elif child in on_stack:
+                low[node] = min(low[node], index[child])
+    return component_of

@@ -1,0 +1,298 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The inventory contract of the topology planner: read and check one host's ``mariadb_*`` variables.
+
+Each check appends a message to a shared ``problems`` list instead of raising, so the
+planner can report every problem of the whole inventory at once. A value that fails its
+check is replaced by "not given", which lets the graph checks still run on the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+MAX_UINT32 = 2 ** 32 - 1
+MAX_CONNECTION_NAME = 63
+MAX_DELAY = 2 ** 31 - 1
+MAX_AUTO_INCREMENT = 65535
+MAX_PARALLEL_THREADS = 16383
+
+# The host variables the planner reads; everything else in hostvars is left alone.
+CONTRACT_VARS = (
+    "mariadb_sources", "mariadb_writable", "mariadb_server_id", "mariadb_gtid_domain_id",
+    "mariadb_auto_increment_increment", "mariadb_auto_increment_offset", "mariadb_log_slave_updates",
+    "mariadb_gtid_ignore_duplicates", "mariadb_replication_host", "mariadb_port",
+    "mariadb_slave_parallel_threads", "mariadb_slave_parallel_mode", "ansible_host",
+)
+FILTER_KEYS = (
+    "replicate_do_db", "replicate_ignore_db", "replicate_do_table", "replicate_ignore_table",
+    "replicate_wild_do_table", "replicate_wild_ignore_table",
+)
+TABLE_FILTER_KEYS = frozenset(FILTER_KEYS[2:])
+SSL_FILE_KEYS = ("ssl_ca", "ssl_cert", "ssl_key")
+SOURCE_KEYS = frozenset(("host", "connection_name", "delay", "use_gtid", "ssl", "ssl_verify_server_cert", "seed",
+                         "seed_method") + SSL_FILE_KEYS + FILTER_KEYS)
+USE_GTID_CHOICES = ("current_pos", "slave_pos")
+SEED_CHOICES = ("auto", "always", "never")
+SEED_METHOD_CHOICES = ("locked_dump", "consistent_dump", "mariadb_backup")
+PARALLEL_MODE_CHOICES = ("none", "minimal", "conservative", "optimistic", "aggressive")
+TRUE_WORDS = frozenset(("true", "yes", "on", "1"))
+FALSE_WORDS = frozenset(("false", "no", "off", "0"))
+# A per-connection filter is written to the option file as NAME.replicate_do_db=...; keep NAME a plain word there.
+OPTION_FILE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+NOT_NAME_CHARS = re.compile(r"[^A-Za-z0-9_]")
+
+
+class SourceSpec(NamedTuple):
+    """One entry of a host's ``mariadb_sources``, checked and with defaults filled in."""
+
+    host: str
+    connection_name: str
+    name_given: bool
+    delay: int
+    use_gtid: str | None
+    ssl: bool
+    ssl_ca: str | None
+    ssl_cert: str | None
+    ssl_key: str | None
+    ssl_verify_server_cert: bool | None
+    filters: dict
+    seed: str
+    seed_method: str | None
+
+
+class HostSpec(NamedTuple):
+    """One host's contract variables, checked; None means "not given" (or given but invalid)."""
+
+    name: str
+    sources: tuple
+    writable: bool | None
+    server_id: int | None
+    gtid_domain_id: int | None
+    auto_increment_increment: int | None
+    auto_increment_offset: int | None
+    log_slave_updates: bool | None
+    gtid_ignore_duplicates: bool | None
+    replication_host: str
+    port: int
+    slave_parallel_threads: int | None
+    slave_parallel_mode: str | None
+
+
+def problem(hosts, variable, what, fix):
+    """One line of the planner's report: who, which variable, what is wrong, what to do."""
+    who = ", ".join(hosts) if isinstance(hosts, (list, tuple)) else hosts
+    return "%s: %s: %s; %s." % (who, variable, what, fix)
+
+
+def derived_connection_name(source_host):
+    """The default connection name: the source's inventory name, made a plain word for the option file."""
+    return NOT_NAME_CHARS.sub("_", source_host)
+
+
+# ---------------------------------------------------------------- scalar checks
+
+def _as_bool(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise ValueError("%r is not a boolean" % (value,))
+
+
+def _as_int(value):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+        return int(value)
+    raise ValueError("%r is not a whole number" % (value,))
+
+
+def check_bool(host, variable, value, problems):
+    """``value`` as a bool, or None (and a problem) when it is not one."""
+    if value is None:
+        return None
+    try:
+        return _as_bool(value)
+    except ValueError as exc:
+        problems.append(problem(host, variable, str(exc), "set it to true or false"))
+        return None
+
+
+def check_int(host, variable, value, low, high, problems, unit=""):
+    """``value`` as an int in [low, high], or None (and a problem) when it is not one."""
+    if value is None:
+        return None
+    try:
+        number = _as_int(value)
+    except ValueError as exc:
+        problems.append(problem(host, variable, str(exc), "give a whole number from %d to %d%s" % (low, high, unit)))
+        return None
+    if not low <= number <= high:
+        problems.append(problem(host, variable, "%d is out of range" % number,
+                                "give a whole number from %d to %d%s" % (low, high, unit)))
+        return None
+    return number
+
+
+def check_choice(host, variable, value, choices, problems):
+    """``value`` if it is one of ``choices``, else None (and a problem)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in choices:
+        problems.append(problem(host, variable, "%r is not a valid value" % (value,), "use one of %s" % ", ".join(choices)))
+        return None
+    return value
+
+
+def check_text(host, variable, value, problems):
+    """``value`` if it is a non-empty string, else None (and a problem)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.append(problem(host, variable, "%r is not a non-empty string" % (value,), "give a host name, address or path"))
+        return None
+    return value
+
+
+def check_string_list(host, variable, value, problems):
+    """``value`` as a list of non-empty strings ([] when not given)."""
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        problems.append(problem(host, variable, "%r is not a list" % (value,), "give a YAML list, for example [%s]" % value))
+        return []
+    if not all(isinstance(item, str) and item.strip() for item in value):
+        problems.append(problem(host, variable, "every item must be a non-empty string", "remove the other items"))
+        return []
+    return list(value)
+
+
+# ---------------------------------------------------------------- one source entry
+
+def _check_filters(host, where, entry, problems):
+    filters = {}
+    for key in FILTER_KEYS:
+        variable = "%s.%s" % (where, key)
+        patterns = check_string_list(host, variable, entry.get(key), problems)
+        if key in TABLE_FILTER_KEYS:
+            bad = [pattern for pattern in patterns if "." not in pattern]
+            if bad:
+                problems.append(problem(host, variable, "%s has no database part" % ", ".join(bad),
+                                        "write each table as database.table"))
+                patterns = [pattern for pattern in patterns if pattern not in bad]
+        filters[key] = patterns
+    return filters
+
+
+def _check_connection_name(host, where, entry, source_host, filters, problems):
+    given = entry.get("connection_name")
+    if given is None:
+        name = derived_connection_name(source_host)
+        if len(name) > MAX_CONNECTION_NAME:
+            problems.append(problem(host, where + ".connection_name",
+                                    "the default name %r (from the source's name) has %d characters, MariaDB needs fewer "
+                                    "than 64" % (name, len(name)), "set a shorter connection_name"))
+        return name, False
+    if not isinstance(given, str) or not given.strip():
+        problems.append(problem(host, where + ".connection_name", "%r is not a non-empty string" % (given,),
+                                "give a short name, or remove it to use the source's name"))
+        return derived_connection_name(source_host), False
+    if len(given) > MAX_CONNECTION_NAME:
+        problems.append(problem(host, where + ".connection_name",
+                                "%r has %d characters, MariaDB needs fewer than 64 (it becomes a file name suffix)"
+                                % (given, len(given)), "use a shorter connection_name"))
+    if any(filters.values()) and not OPTION_FILE_NAME.match(given):
+        problems.append(problem(host, where + ".connection_name",
+                                "%r has characters other than letters, digits and _, so its per-connection filters "
+                                "(written as %r.replicate_...) would not parse" % (given, given),
+                                "use only letters, digits and _"))
+    return given, True
+
+
+def _check_ssl(host, where, entry, problems):
+    files = {key: check_text(host, "%s.%s" % (where, key), entry.get(key), problems) for key in SSL_FILE_KEYS}
+    verify = check_bool(host, where + ".ssl_verify_server_cert", entry.get("ssl_verify_server_cert"), problems)
+    ssl = check_bool(host, where + ".ssl", entry.get("ssl"), problems)
+    wants_tls = any(files.values()) or verify
+    if ssl is False and wants_tls:
+        problems.append(problem(host, where + ".ssl", "false, but TLS options are set",
+                                "set ssl: true, or remove ssl_ca, ssl_cert, ssl_key and ssl_verify_server_cert"))
+    return (ssl if ssl is not None else bool(wants_tls)), files, verify
+
+
+def check_source(host, index, entry, problems):
+    """One ``mariadb_sources`` item as a SourceSpec, or None when it names no usable host."""
+    where = "mariadb_sources[%d]" % index
+    if isinstance(entry, str):
+        entry = {"host": entry}
+    if not isinstance(entry, dict):
+        problems.append(problem(host, where, "%r is neither a host name nor a mapping" % (entry,),
+                                "give the source's inventory name, or a mapping with at least host:"))
+        return None
+    unknown = sorted(str(key) for key in entry if key not in SOURCE_KEYS)
+    if unknown:
+        problems.append(problem(host, where, "unknown key(s) %s" % ", ".join(unknown),
+                                "remove them; valid keys are %s" % ", ".join(sorted(SOURCE_KEYS))))
+    source_host = entry.get("host")
+    if not isinstance(source_host, str) or not source_host.strip():
+        problems.append(problem(host, where + ".host", "missing or not a host name (%r)" % (source_host,),
+                                "set host: to the source's inventory name"))
+        return None
+    filters = _check_filters(host, where, entry, problems)
+    name, name_given = _check_connection_name(host, where, entry, source_host, filters, problems)
+    ssl, files, verify = _check_ssl(host, where, entry, problems)
+    delay = check_int(host, where + ".delay", entry.get("delay"), 0, MAX_DELAY, problems, " seconds")
+    return SourceSpec(
+        host=source_host, connection_name=name, name_given=name_given, delay=delay or 0,
+        use_gtid=check_choice(host, where + ".use_gtid", entry.get("use_gtid"), USE_GTID_CHOICES, problems),
+        ssl=ssl, ssl_ca=files["ssl_ca"], ssl_cert=files["ssl_cert"], ssl_key=files["ssl_key"],
+        ssl_verify_server_cert=verify, filters=filters,
+        seed=check_choice(host, where + ".seed", entry.get("seed"), SEED_CHOICES, problems) or "auto",
+        seed_method=check_choice(host, where + ".seed_method", entry.get("seed_method"), SEED_METHOD_CHOICES, problems),
+    )
+
+
+# ---------------------------------------------------------------- one host
+
+def check_sources(host, value, problems):
+    """A host's ``mariadb_sources`` as a tuple of SourceSpec (invalid entries left out)."""
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        problems.append(problem(host, "mariadb_sources", "%r is not a list" % (value,),
+                                "give a YAML list of source hosts, for example mariadb_sources: [%s]" % value))
+        return ()
+    sources = [check_source(host, index, entry, problems) for index, entry in enumerate(value)]
+    return tuple(source for source in sources if source is not None)
+
+
+def check_host(name, host_vars, problems):
+    """One host's contract variables as a HostSpec; problems are appended to ``problems``."""
+    def get(key):
+        return host_vars.get(key)
+
+    address = (check_text(name, "mariadb_replication_host", get("mariadb_replication_host"), problems)
+               or (get("ansible_host") if isinstance(get("ansible_host"), str) and get("ansible_host") else name))
+    return HostSpec(
+        name=name,
+        sources=check_sources(name, get("mariadb_sources"), problems),
+        writable=check_bool(name, "mariadb_writable", get("mariadb_writable"), problems),
+        server_id=check_int(name, "mariadb_server_id", get("mariadb_server_id"), 1, MAX_UINT32, problems),
+        gtid_domain_id=check_int(name, "mariadb_gtid_domain_id", get("mariadb_gtid_domain_id"), 0, MAX_UINT32, problems),
+        auto_increment_increment=check_int(name, "mariadb_auto_increment_increment",
+                                           get("mariadb_auto_increment_increment"), 1, MAX_AUTO_INCREMENT, problems),
+        auto_increment_offset=check_int(name, "mariadb_auto_increment_offset", get("mariadb_auto_increment_offset"),
+                                        1, MAX_AUTO_INCREMENT, problems),
+        log_slave_updates=check_bool(name, "mariadb_log_slave_updates", get("mariadb_log_slave_updates"), problems),
+        gtid_ignore_duplicates=check_bool(name, "mariadb_gtid_ignore_duplicates", get("mariadb_gtid_ignore_duplicates"),
+                                          problems),
+        replication_host=address,
+        port=check_int(name, "mariadb_port", get("mariadb_port"), 1, 65535, problems) or 3306,
+        slave_parallel_threads=check_int(name, "mariadb_slave_parallel_threads", get("mariadb_slave_parallel_threads"),
+                                         0, MAX_PARALLEL_THREADS, problems),
+        slave_parallel_mode=check_choice(name, "mariadb_slave_parallel_mode", get("mariadb_slave_parallel_mode"),
+                                         PARALLEL_MODE_CHOICES, problems),
+    )

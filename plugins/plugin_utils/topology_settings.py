@@ -1,0 +1,206 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Identifiers the topology planner derives: server_id, gtid_domain_id, auto_increment spacing.
+
+Derived values come from a hash of the inventory name, so they do not depend on the
+order hosts are listed in, nor change when unrelated hosts are added. Explicit values
+win; a derived value that would clash with a taken one moves to the next free value,
+hosts being served in sorted name order, so the outcome is still deterministic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from math import gcd
+
+from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_inventory import MAX_UINT32, problem
+
+# 001: "Let us assume there will never be more than 10 masters": room for writers added later.
+AUTO_INCREMENT_HEADROOM = 10
+
+
+def stable_number(kind, name, low, high):
+    """A number in [low, high] from ``name`` that is the same in every run and Python process."""
+    digest = hashlib.sha256(("%s:%s" % (kind, name)).encode("utf-8")).digest()
+    return low + int.from_bytes(digest[:8], "big") % (high - low + 1)
+
+
+def allocate_unique(kind, names, explicit, low, high):
+    """Give each of ``names`` a value in [low, high] distinct from ``explicit`` values and from each other."""
+    values = dict(explicit)
+    taken = set(explicit.values())
+    for name in sorted(names):
+        if name in values:
+            continue
+        value = stable_number(kind, name, low, high)
+        while value in taken:
+            value = value + 1 if value < high else low
+        values[name] = value
+        taken.add(value)
+    return values
+
+
+def duplicate_problems(variable, explicit, what):
+    """A problem for each value that two or more hosts set explicitly."""
+    by_value = {}
+    for host in sorted(explicit):
+        by_value.setdefault(explicit[host], []).append(host)
+    return [problem(hosts, variable, "%s %d is set on %d hosts; %s" % (variable, value, len(hosts), what),
+                    "give each of them its own value, or remove the setting to let the planner derive one")
+            for value, hosts in sorted(by_value.items()) if len(hosts) > 1]
+
+
+def allocate_server_ids(specs, problems):
+    """host -> server_id: explicit ones (must be unique), the others hash-derived in 1..2^32-1."""
+    explicit = {host: spec.server_id for host, spec in specs.items() if spec.server_id is not None}
+    problems.extend(duplicate_problems("mariadb_server_id", explicit,
+                                       "every server needs its own (events carry it, and a server skips its own)"))
+    return allocate_unique("server_id", specs, explicit, 1, MAX_UINT32)
+
+
+# ---------------------------------------------------------------- GTID domains
+
+def origin_of(host, graph, owners):
+    """The domain owner a host takes its domain from: itself, else the first one up its first-listed sources.
+
+    001: "All slaves of this master should have the same gtid_domain_id to allow easy failover".
+    """
+    visiting = set()
+
+    def search(node):
+        if node in owners:
+            return node
+        visiting.add(node)
+        for source in graph.sources_of[node]:
+            if source not in visiting:
+                found = search(source)
+                if found is not None:
+                    return found
+        return None
+
+    return search(host)
+
+
+def domain_owners(graph, writable):
+    """Writers, plus hosts no writer feeds (their data has no other origin): each needs a domain of its own."""
+    return {host for host in graph.hosts
+            if writable[host] or not any(writable[node] for node in graph.ancestors(host))}
+
+
+def allocate_domains(specs, graph, owners, problems):
+    """host -> gtid_domain_id: unique per owner; other hosts share their origin's domain."""
+    explicit = {host: specs[host].gtid_domain_id for host in owners if specs[host].gtid_domain_id is not None}
+    problems.extend(duplicate_problems("mariadb_gtid_domain_id", explicit,
+                                       "each writer needs a domain of its own, or their GTIDs conflict"))
+    reserved = {host: spec.gtid_domain_id for host, spec in specs.items() if spec.gtid_domain_id is not None}
+    owned = allocate_unique("gtid_domain_id", owners, reserved, 1, MAX_UINT32)
+    domains = {}
+    for host in graph.hosts:
+        explicit_value = specs[host].gtid_domain_id
+        domains[host] = explicit_value if explicit_value is not None else owned[origin_of(host, graph, owners)]
+    return domains
+
+
+# ---------------------------------------------------------------- auto_increment
+
+def offsets_collide(offset, increment, other_offset, other_increment):
+    """True when the sequences offset + k*increment and other_offset + j*other_increment share a value."""
+    return (offset - other_offset) % gcd(increment, other_increment) == 0
+
+
+def writer_groups(graph, writers):
+    """Writers whose events meet on some host (themselves included), grouped; sorted, deterministic."""
+    group_of = {writer: {writer} for writer in writers}
+    ordered = sorted(writers)
+    for index, first in enumerate(ordered):
+        for second in ordered[index + 1:]:
+            if group_of[first] is not group_of[second] and graph.reach(first) & graph.reach(second):
+                merged = group_of[first] | group_of[second]
+                for member in merged:
+                    group_of[member] = merged
+    return sorted({tuple(sorted(group)) for group in group_of.values()})
+
+
+def _explicit_increments(group, specs, problems):
+    default = max(AUTO_INCREMENT_HEADROOM, len(group))
+    increment = {}
+    offset = {}
+    for writer in group:
+        spec = specs[writer]
+        increment[writer] = spec.auto_increment_increment or default
+        if spec.auto_increment_offset is None:
+            continue
+        if spec.auto_increment_offset > increment[writer]:
+            problems.append(problem(writer, "mariadb_auto_increment_offset",
+                                    "%d is larger than the increment %d, so MariaDB would ignore it"
+                                    % (spec.auto_increment_offset, increment[writer]),
+                                    "use an offset from 1 to %d" % increment[writer]))
+        else:
+            offset[writer] = spec.auto_increment_offset
+    return increment, offset
+
+
+def _free_offset(writer, size, increment, offset):
+    start = stable_number("auto_increment_offset", writer, 0, size - 1)
+    for step in range(size):
+        candidate = (start + step) % size + 1
+        if not any(offsets_collide(candidate, size, offset[other], increment[other]) for other in offset):
+            return candidate
+    return None
+
+
+def _collision_problems(group, graph, increment, offset):
+    found = []
+    for index, first in enumerate(group):
+        for second in group[index + 1:]:
+            if first not in offset or second not in offset:
+                continue
+            meet = graph.reach(first) & graph.reach(second)
+            if meet and offsets_collide(offset[first], increment[first], offset[second], increment[second]):
+                found.append(problem(
+                    (first, second), "mariadb_auto_increment_increment/mariadb_auto_increment_offset",
+                    "both writers can generate the same AUTO_INCREMENT value (offset %d step %d vs offset %d step %d) "
+                    "and their writes meet on %s" % (offset[first], increment[first], offset[second], increment[second],
+                                                     min(meet)),
+                    "give writers one shared increment and different offsets, or remove both settings to let the "
+                    "planner choose"))
+    return found
+
+
+def allocate_auto_increment(specs, graph, writable, problems):
+    """(writer -> (increment, offset), writers that share a group); (None, None) means "not managed".
+
+    Writers whose events meet somewhere get an increment with headroom and distinct offsets.
+    """
+    writers = [host for host in graph.hosts if writable[host]]
+    spacing = {}
+    grouped = set()
+    for group in writer_groups(graph, writers):
+        if len(group) == 1:
+            spec = specs[group[0]]
+            spacing[group[0]] = (spec.auto_increment_increment, spec.auto_increment_offset)
+            continue
+        grouped.update(group)
+        increment, offset = _explicit_increments(group, specs, problems)
+        problems.extend(_collision_problems(group, graph, increment, offset))
+        for writer in group:
+            if writer not in offset:
+                offset[writer] = _free_offset(writer, increment[writer], increment, offset)
+                if offset[writer] is None:
+                    del offset[writer]
+                    problems.append(problem(writer, "mariadb_auto_increment_increment",
+                                            "no auto_increment_offset from 1 to %d avoids the other writers' values"
+                                            % increment[writer], "raise the increment (at least the number of writers)"))
+        for writer in group:
+            spacing[writer] = (increment[writer], offset.get(writer))
+    return spacing, grouped
+
+
+def inherited_spacing(host, specs, spacing, origin):
+    """A non-writer's (increment, offset): explicit values, else those of the writer it would fail over for."""
+    inherited = spacing.get(origin, (None, None)) if origin is not None else (None, None)
+    spec = specs[host]
+    increment = spec.auto_increment_increment if spec.auto_increment_increment is not None else inherited[0]
+    offset = spec.auto_increment_offset if spec.auto_increment_offset is not None else inherited[1]
+    return increment, offset
