@@ -156,6 +156,28 @@ class MariaDBInstance:
         self.process = None
 
 
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
+    """Poll ``predicate`` until it returns something truthy; fail the test after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def connection_status(server: MariaDBInstance, name: str) -> dict | None:
+    """The SHOW ALL SLAVES STATUS row of connection ``name`` (case-insensitive), or None."""
+    rows = [row for row in server.query("SHOW ALL SLAVES STATUS") if row["Connection_name"].lower() == name.lower()]
+    return rows[0] if rows else None
+
+
+def connection_running(server: MariaDBInstance, name: str) -> bool:
+    row = connection_status(server, name)
+    return row is not None and row["Slave_IO_Running"] == "Yes" and row["Slave_SQL_Running"] == "Yes"
+
+
 def init_template(path: Path) -> Path:
     """Initialise one pristine datadir with the admin account; copies of it seed instances."""
     install_db = _find_binary("mariadb-install-db", "mysql_install_db")

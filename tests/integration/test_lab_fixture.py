@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
-from mariadb_lab import ADMIN_PASSWORD, ADMIN_USER
-
-
-def wait_for(predicate, timeout=20.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
+from mariadb_lab import ADMIN_PASSWORD, ADMIN_USER, wait_for
 
 
 def test_three_instances_are_distinct_servers(mariadb_lab):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mariadb_lab import ADMIN_PASSWORD
-from test_lab_fixture import wait_for
+from mariadb_lab import ADMIN_PASSWORD, connection_running, connection_status, wait_for
 
 REPL_USER = "repl"
 REPL_PASSWORD = "re'pl\"pa\\ss;wd"
@@ -15,15 +14,6 @@ def create_replication_user(source):
     source.query("CREATE USER %s@'127.0.0.1' IDENTIFIED BY %s", (REPL_USER, REPL_PASSWORD))
     source.query("GRANT REPLICATION SLAVE ON *.* TO %s@'127.0.0.1'", (REPL_USER,))
 
-
-def status(server, name):
-    rows = [row for row in server.query("SHOW ALL SLAVES STATUS") if row["Connection_name"].lower() == name.lower()]
-    return rows[0] if rows else None
-
-
-def both_running(server, name):
-    row = status(server, name)
-    return row is not None and row["Slave_IO_Running"] == "Yes" and row["Slave_SQL_Running"] == "Yes"
 
 
 @pytest.fixture
@@ -48,7 +38,7 @@ def test_check_mode_predicts_apply_creates_second_run_is_unchanged(pair, run_mod
     predicted = run_module("mariadb_change_master", args, check_mode=True, diff=True)
     assert not predicted["failed"], predicted
     assert predicted["changed"] is True
-    assert status(replica, "src") is None, "check mode must not create the connection"
+    assert connection_status(replica, "src") is None, "check mode must not create the connection"
     assert predicted["diff"]["after"]["primary_password"] == "********"
     assert REPL_PASSWORD not in str(predicted["queries"])
 
@@ -61,7 +51,7 @@ def test_check_mode_predicts_apply_creates_second_run_is_unchanged(pair, run_mod
     assert applied["queries"][-1] == "START REPLICA 'src'"
 
     # The password with ' " \ and ; reached the server intact: the I/O thread logs in with it.
-    wait_for(lambda: both_running(replica, "src"))
+    wait_for(lambda: connection_running(replica, "src"))
     source.query("CREATE DATABASE cm")
     source.query("CREATE TABLE cm.t (id INT PRIMARY KEY)")
     source.query("INSERT INTO cm.t VALUES (1)")
@@ -80,7 +70,7 @@ def test_changing_one_option_sends_only_it_and_restores_running_state(pair, run_
     source, replica = pair
     args = connection_args(source, replica, primary_heartbeat_period=5.5, do_domain_ids=[])
     assert run_module("mariadb_change_master", args)["changed"] is True
-    wait_for(lambda: both_running(replica, "src"))
+    wait_for(lambda: connection_running(replica, "src"))
 
     changed = run_module("mariadb_change_master", dict(args, primary_delay=7, state="present"), diff=True)
     assert not changed["failed"], changed
@@ -89,15 +79,15 @@ def test_changing_one_option_sends_only_it_and_restores_running_state(pair, run_
     assert changed["queries"] == ["STOP REPLICA 'src'", "CHANGE MASTER 'src' TO MASTER_HEARTBEAT_PERIOD=5.5, MASTER_DELAY=7",
                                   "START REPLICA 'src'"]
     assert changed["diff"]["before"]["primary_delay"] == 0 and changed["diff"]["after"]["primary_delay"] == 7
-    wait_for(lambda: both_running(replica, "src"))
-    assert status(replica, "src")["SQL_Delay"] == 7
+    wait_for(lambda: connection_running(replica, "src"))
+    assert connection_status(replica, "src")["SQL_Delay"] == 7
 
     # Stopped connections stay stopped under state=present.
     stopped = run_module("mariadb_change_master", dict(args, state="stopped"))
     assert stopped["queries"] == ["STOP REPLICA 'src'"]
     changed = run_module("mariadb_change_master", dict(args, primary_heartbeat_period=9, state="present"))
     assert changed["queries"] == ["CHANGE MASTER 'src' TO MASTER_HEARTBEAT_PERIOD=9.0"]
-    row = status(replica, "src")
+    row = connection_status(replica, "src")
     assert row["Slave_IO_Running"] == "No" and row["Slave_SQL_Running"] == "No"
     assert float(row["Slave_heartbeat_period"]) == 9.0
 
@@ -120,7 +110,7 @@ def test_a_change_keeps_every_option_not_given(pair, run_module, tmp_path):
     changed = run_module("mariadb_change_master", dict(replica.login_args(), connection_name="src", primary_connect_retry=12))
     assert changed["queries"] == ["CHANGE MASTER 'src' TO MASTER_CONNECT_RETRY=12, MASTER_HEARTBEAT_PERIOD=4.25"]
     assert run_module("mariadb_change_master", dict(args, primary_connect_retry=12))["changed"] is False
-    row = status(replica, "src")
+    row = connection_status(replica, "src")
     assert row["Replicate_Ignore_Domain_Ids"] == "3, 5" and row["Replicate_Ignore_Server_Ids"] == "8, 9"
     assert row["Master_SSL_CA_File"] == str(ca) and row["Using_Gtid"] == "Current_Pos"
 
@@ -128,15 +118,15 @@ def test_a_change_keeps_every_option_not_given(pair, run_module, tmp_path):
 def test_absent_removes_and_absent_again_is_unchanged(pair, run_module):
     source, replica = pair
     assert run_module("mariadb_change_master", connection_args(source, replica))["changed"] is True
-    wait_for(lambda: both_running(replica, "src"))
+    wait_for(lambda: connection_running(replica, "src"))
     absent = dict(replica.login_args(), connection_name="src", state="absent")
 
     predicted = run_module("mariadb_change_master", absent, check_mode=True)
-    assert predicted["changed"] is True and status(replica, "src") is not None
+    assert predicted["changed"] is True and connection_status(replica, "src") is not None
     removed = run_module("mariadb_change_master", absent, diff=True)
     assert removed["queries"] == ["STOP REPLICA 'src'", "RESET REPLICA 'src' ALL"]
     assert removed["diff"]["after"] == {} and removed["diff"]["before"]["primary_host"] == "127.0.0.1"
-    assert status(replica, "src") is None
+    assert connection_status(replica, "src") is None
     again = run_module("mariadb_change_master", absent)
     assert not again["failed"] and again["changed"] is False and again["queries"] == []
 
@@ -182,7 +172,7 @@ def test_unreachable_source_only_warns(pair, run_module):
     assert not result["failed"], result
     assert result["changed"] is True
     assert any("could not log in to the source" in str(warning) for warning in result.get("warnings", []))
-    assert status(replica, "src")["Master_User"] == REPL_USER
+    assert connection_status(replica, "src")["Master_User"] == REPL_USER
 
 
 def test_binlog_coordinates_and_admin_password(pair, run_module):
@@ -194,7 +184,7 @@ def test_binlog_coordinates_and_admin_password(pair, run_module):
     created = run_module("mariadb_change_master", args)
     assert not created["failed"], created
     assert "MASTER_USE_GTID=no, MASTER_LOG_FILE='%s', MASTER_LOG_POS=%d" % (binlog["File"], binlog["Position"]) in created["queries"][0]
-    wait_for(lambda: both_running(replica, "coords"))
+    wait_for(lambda: connection_running(replica, "coords"))
     # The coordinates moved on; they are not compared, so nothing changes.
     source.query("CREATE DATABASE coords_moved")
     wait_for(lambda: replica.query("SHOW DATABASES LIKE 'coords_moved'"))

@@ -6,17 +6,7 @@ import time
 
 import pytest
 
-from mariadb_lab import ADMIN_PASSWORD, ADMIN_USER
-
-
-def wait_for(predicate, timeout=30.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
+from mariadb_lab import ADMIN_PASSWORD, ADMIN_USER, wait_for
 
 
 def threads(server, name):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_lab_fixture import wait_for
+from mariadb_lab import connection_running, connection_status, wait_for
 
 REPL_PASSWORD = "mu'lti\"so\\urce;pw"
 
@@ -12,15 +12,6 @@ REPL_PASSWORD = "mu'lti\"so\\urce;pw"
 def connection_names(server):
     return sorted(row["Connection_name"] for row in server.query("SHOW ALL SLAVES STATUS"))
 
-
-def status(server, name):
-    rows = [row for row in server.query("SHOW ALL SLAVES STATUS") if row["Connection_name"].lower() == name.lower()]
-    return rows[0] if rows else None
-
-
-def both_running(server, name):
-    row = status(server, name)
-    return row is not None and row["Slave_IO_Running"] == "Yes" and row["Slave_SQL_Running"] == "Yes"
 
 
 def entry(name, source, **extra):
@@ -65,7 +56,7 @@ def test_two_sources_check_mode_apply_and_idempotence(topology, run_module):
     assert all("MASTER_PASSWORD='********'" in query for query in applied["queries"][:2])
     assert set(applied["diff"]["after"]) == {"db1", "db2"} and applied["diff"]["after"]["db1"]["running"] is True
 
-    wait_for(lambda: both_running(replica, "db1") and both_running(replica, "db2"))
+    wait_for(lambda: connection_running(replica, "db1") and connection_running(replica, "db2"))
     first.query("INSERT INTO from_db1.t VALUES (1), (2)")
     second.query("INSERT INTO from_db2.t VALUES (10)")
     wait_for(lambda: replica.query("SHOW DATABASES LIKE 'from_db2'") and len(replica.query("SELECT id FROM from_db1.t")) == 2
@@ -89,7 +80,7 @@ def test_two_sources_check_mode_apply_and_idempotence(topology, run_module):
                                   "CHANGE MASTER 'db2' TO MASTER_HEARTBEAT_PERIOD=30.0, MASTER_DELAY=1",
                                   "START REPLICA 'db2'"]
     assert [item["changed"] for item in changed["connections"]] == [False, True]
-    wait_for(lambda: both_running(replica, "db2"))
+    wait_for(lambda: connection_running(replica, "db2"))
     assert run_module("mariadb_multisource", delayed)["changed"] is False
 
 
@@ -97,7 +88,7 @@ def test_purge_removes_only_unlisted_connections(topology, run_module):
     first, second, replica = topology
     args, built = build(replica, first, second, run_module)
     assert built["changed"] is True
-    wait_for(lambda: both_running(replica, "db1") and both_running(replica, "db2"))
+    wait_for(lambda: connection_running(replica, "db1") and connection_running(replica, "db2"))
 
     only_db1 = dict(args, connections=[entry("db1", first)])
     kept = run_module("mariadb_multisource", only_db1)
@@ -140,15 +131,15 @@ def test_skip_events_skips_exactly_the_failing_event(topology, run_module):
     # A row the replica has and the source will write too: the source's insert breaks connection db1.
     replica.query("INSERT INTO from_db1.t VALUES (100)")
     first.query("INSERT INTO from_db1.t VALUES (100)")
-    wait_for(lambda: status(replica, "db1")["Last_SQL_Errno"] == 1062)
-    assert status(replica, "db1")["Slave_SQL_Running"] == "No"
+    wait_for(lambda: connection_status(replica, "db1")["Last_SQL_Errno"] == 1062)
+    assert connection_status(replica, "db1")["Slave_SQL_Running"] == "No"
     first.query("INSERT INTO from_db1.t VALUES (101)")
 
     # Without skip_events the module never skips: state=started just starts it again, and it fails again.
     restarted = run_module("mariadb_multisource", args)
     assert restarted["queries"] == ["START REPLICA 'db1'"]
-    wait_for(lambda: status(replica, "db1")["Slave_SQL_Running"] == "No")
-    assert status(replica, "db1")["Last_SQL_Errno"] == 1062
+    wait_for(lambda: connection_status(replica, "db1")["Slave_SQL_Running"] == "No")
+    assert connection_status(replica, "db1")["Last_SQL_Errno"] == 1062
     assert replica.query("SELECT id FROM from_db1.t WHERE id = 101") == []
 
     skip_args = dict(args, skip_events=dict(connection="db1", count=1))
@@ -157,15 +148,15 @@ def test_skip_events_skips_exactly_the_failing_event(topology, run_module):
     assert predicted["queries"] == ["STOP REPLICA 'db1'", "SET @@SESSION.default_master_connection = 'db1'",
                                     "SET GLOBAL sql_slave_skip_counter = 1", "START REPLICA 'db1'",
                                     "SET @@SESSION.default_master_connection = ''"]
-    assert status(replica, "db1")["Slave_SQL_Running"] == "No"
+    assert connection_status(replica, "db1")["Slave_SQL_Running"] == "No"
 
     skipped = run_module("mariadb_multisource", skip_args)
     assert not skipped["failed"], skipped
     assert skipped["changed"] is True and skipped["skipped_events"] == {"connection": "db1", "count": 1}
     wait_for(lambda: replica.query("SELECT id FROM from_db1.t WHERE id = 101"))
-    wait_for(lambda: both_running(replica, "db1"))
-    assert status(replica, "db1")["Last_SQL_Errno"] == 0
-    assert both_running(replica, "db2")
+    wait_for(lambda: connection_running(replica, "db1"))
+    assert connection_status(replica, "db1")["Last_SQL_Errno"] == 0
+    assert connection_running(replica, "db2")
     assert [row["id"] for row in replica.query("SELECT id FROM from_db1.t ORDER BY id")] == [100, 101]
     # Without skip_events, the next run has nothing to do.
     assert run_module("mariadb_multisource", args)["changed"] is False
