@@ -15,7 +15,6 @@ def create_replication_user(source):
     source.query("GRANT REPLICATION SLAVE ON *.* TO %s@'127.0.0.1'", (REPL_USER,))
 
 
-
 @pytest.fixture
 def pair(mariadb_lab):
     source, replica = mariadb_lab.start(2)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from mariadb_lab import ADMIN_PASSWORD, ADMIN_USER
-from test_lab_fixture import wait_for
+from mariadb_lab import ADMIN_PASSWORD, ADMIN_USER, connection_status, wait_for
 
 WANTED = {
     "read_only": "yes",
@@ -99,7 +98,7 @@ def test_a_variable_replication_holds_is_pending_while_a_connection_runs(mariadb
     replica.query("CHANGE MASTER 'up' TO MASTER_HOST=%s, MASTER_PORT=%s, MASTER_USER=%s, MASTER_PASSWORD=%s, "
                   "MASTER_USE_GTID=slave_pos", (source.host, source.port, ADMIN_USER, ADMIN_PASSWORD))
     replica.query("START SLAVE 'up'")
-    wait_for(lambda: replica.query("SHOW SLAVE 'up' STATUS")[0]["Slave_SQL_Running"] == "Yes")
+    wait_for(lambda: connection_status(replica, "up")["Slave_SQL_Running"] == "Yes")
     # Both are dynamic, but MariaDB refuses them while a connection runs (error 1198).
     args = dict(replica.login_args(), variables={"slave_parallel_threads": 4, "gtid_ignore_duplicates": "on",
                                                  "read_only": "on"})

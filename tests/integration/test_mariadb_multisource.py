@@ -13,7 +13,6 @@ def connection_names(server):
     return sorted(row["Connection_name"] for row in server.query("SHOW ALL SLAVES STATUS"))
 
 
-
 def entry(name, source, **extra):
     return dict(name=name, primary_host=source.host, primary_port=source.port, primary_user="repl_" + source.name,
                 primary_password=REPL_PASSWORD, primary_use_gtid="slave_pos", primary_connect_retry=5, **extra)
