@@ -1,6 +1,6 @@
 # replkit.mariadb: one entry point for set-up, tests and the demo lab.
 #   make test       everything (what CI runs)
-#   make demo       bring up the lab and show it
+#   make demo       converge the multi-source aggregator lab and show its replication
 # Layers: make unit | sanity | lint | integration | images | molecule SCENARIO=lab [SUITE=bookworm]
 
 SHELL := /bin/bash
@@ -24,7 +24,7 @@ SCENARIO ?= lab
 SANITY_ROOT := $(CURDIR)/.cache/sanity/ansible_collections/replkit/mariadb
 PYTEST := $(CURDIR)/lab/pytest-strict.sh
 
-.PHONY: help setup test unit sanity lint build integration images molecule molecule-all demo demo-down clean
+.PHONY: help setup test unit sanity lint build integration images molecule molecule-all demo demo-down benchmark clean
 
 help:
 	@sed -n 's/^#   //p;s/^# Layers: /  /p' $(MAKEFILE_LIST)
@@ -77,7 +77,13 @@ demo: setup
 	lab/with-docker.sh --keep lab/demo.sh
 
 demo-down: setup
-	lab/with-docker.sh lab/molecule.sh lab $(SUITE) destroy
+	lab/with-docker.sh lab/molecule.sh multisource $(SUITE) destroy
+
+# Not part of make test: wall-clock numbers for the closing notes and benchmarks/results/.
+benchmark: setup
+	mkdir -p benchmarks/results
+	lab/with-docker.sh $(BIN)/python benchmarks/converge_bench.py --suite $(SUITE) \
+	  --output benchmarks/results/converge-$(SUITE).json
 
 clean:
 	rm -rf .cache tests/output
