@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run one Molecule scenario on one Debian suite, building its node image if needed.
+# Run one Molecule scenario on one Debian suite, building what its nodes need if missing.
 #   lab/molecule.sh SCENARIO [SUITE] [MOLECULE_COMMAND]
 set -euo pipefail
 scenario=${1:?usage: lab/molecule.sh SCENARIO [SUITE] [COMMAND]}
@@ -8,7 +8,14 @@ command=${3:-test}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$repo/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$repo/.collections"
-"$repo/lab/images/build.sh" "$suite" mariadb
+case "$scenario" in
+  # Bare nodes that install MariaDB from a local apt repository (the lab has no internet access).
+  install)
+    "$repo/lab/images/build.sh" "$suite" bare
+    "$repo/lab/images/apt-repo.sh" "$suite" ;;
+  # Every other scenario: nodes with MariaDB preinstalled.
+  *) "$repo/lab/images/build.sh" "$suite" mariadb ;;
+esac
 echo "molecule: $command -s $scenario on $suite"
 start=$(date +%s)
 cd "$repo"

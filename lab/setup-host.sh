@@ -12,7 +12,8 @@ ansible_wheel_version=12.3.0
 # community.docker (and its dependency) for the docker driver; ansible.posix because
 # the driver's create playbook names ansible.posix.synchronize.
 bundled_collections="community/docker community/library_inventory_filtering_v1 ansible/posix"
-apt_packages="debootstrap docker.io mariadb-server mariadb-client mariadb-backup rsync shellcheck"
+# dpkg-dev: dpkg-scanpackages indexes the install scenario's local apt repository (lab/images/apt-repo.sh).
+apt_packages="debootstrap docker.io dpkg-dev mariadb-server mariadb-client mariadb-backup rsync shellcheck"
 
 missing=()
 for package in $apt_packages; do
