@@ -134,6 +134,20 @@ def require_mariadb(module, info, minimum=(10, 5, 0)):
                 login_description(module.params), info.version_string, ".".join(str(v) for v in minimum)))
 
 
+def open_session(module, minimum=(10, 5, 0)):
+    """Connect and check the server is a supported MariaDB; returns (connection, cursor, info)."""
+    connection, cursor = connect(module)
+    info = server_info(cursor)
+    require_mariadb(module, info, minimum)
+    return connection, cursor, info
+
+
+def fail_on_input_errors(module, errors):
+    """Stop before touching any server when validation found problems; one message lists them all."""
+    if errors:
+        module.fail_json(msg=" ".join(errors))
+
+
 def quote_identifier(name):
     """Quote a database, table or user-visible identifier with backticks."""
     if "\x00" in name:

@@ -254,7 +254,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.change_master impo
     connection_statements, current_options, diff_view, is_local_login, missing_ssl_files, option_errors,
     removal_statements, run_statements, self_replication_error, source_endpoint, with_heartbeat)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
-    connect, execute, login_description, mariadb_common_argument_spec, require_mariadb, server_info)
+    execute, fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
     find_connection, is_running, show_all_connections, start_connection)
 
@@ -337,17 +337,11 @@ def restarter(module, cursor, info, row):
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
-    errors = input_errors(params)
-    if errors:
-        module.fail_json(msg=" ".join(errors))
+    fail_on_input_errors(module, input_errors(params))
 
-    connection, cursor = connect(module)
-    info = server_info(cursor)
-    require_mariadb(module, info)
+    connection, cursor, info = open_session(module)
     if params["state"] != "absent":
-        errors = option_errors(params, info.version)
-        if errors:
-            module.fail_json(msg=" ".join(errors))
+        fail_on_input_errors(module, option_errors(params, info.version))
     name = params["connection_name"]
     rows = show_all_connections(cursor, info)
     row = find_connection(rows, name)

@@ -117,7 +117,7 @@ needs_restart:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
-    connect, execute, login_description, mariadb_common_argument_spec, require_mariadb, server_info)
+    execute, fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.server_config import (
     ER_READ_ONLY_VARIABLE, PENDING_ERRORS, describe_statement, diff_view, input_errors, matches, normalised_names,
     parse_descriptions, plan_changes, static_error, wanted_value)
@@ -172,13 +172,10 @@ def adjusted(infos, variables, applied):
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
-    errors = input_errors(params["variables"])
-    if errors:
-        module.fail_json(msg=" ".join(errors))
+    fail_on_input_errors(module, input_errors(params["variables"]))
     variables = normalised_names(params["variables"])
 
-    connection, cursor = connect(module)
-    require_mariadb(module, server_info(cursor))
+    connection, cursor, _info = open_session(module)
     infos = describe(module, cursor, list(variables))
     changes, errors = plan_changes(variables, infos)
     if errors:

@@ -171,7 +171,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import (
     GtidError, describe_behind, format_gtid_pos, gtid_behind, merge_gtid_pos, normalize_gtid_pos,
     parse_gtid_pos, positions_by_domain, same_gtid_pos)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
-    Statement, connect, execute, fetch_global_variables, mariadb_common_argument_spec, require_mariadb, server_info)
+    Statement, execute, fetch_global_variables, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
     is_running, show_all_connections, start_connection, stop_connection)
 
@@ -345,10 +345,8 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_together=[("binlog_file", "binlog_pos")])
     parsed = validate(module)
-    connection, cursor = connect(module)
+    connection, cursor, info = open_session(module)
     try:
-        info = server_info(cursor)
-        require_mariadb(module, info)
         texts, positions = read_positions(module, cursor)
         result = dict(changed=False, queries=[], stopped_connections=[])
         if "gtid_slave_pos" in parsed:

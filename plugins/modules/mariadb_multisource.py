@@ -251,7 +251,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.change_master impo
     removal_statements, run_statements, run_steps, self_replication_error, skip_events_statements, source_endpoint,
     start_all, with_heartbeat)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
-    connect, login_description, mariadb_common_argument_spec, require_mariadb, server_info)
+    fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
     find_connection, is_running, show_all_connections, start_connection, stop_connection)
 
@@ -355,8 +355,7 @@ def plan_connections(module, cursor, rows):
             (row.get("Connection_name") or "").lower() for row in remaining_rows}:
         errors.append("skip_events.connection %r is neither listed in connections nor a connection of %s (after "
                       "purge); name an existing connection." % (skip["connection"], login_description(params)))
-    if errors:
-        module.fail_json(msg=" ".join(errors))
+    fail_on_input_errors(module, errors)
     return plans, removed, remaining_rows
 
 
@@ -417,16 +416,10 @@ def report(plans, removed, rows):
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
-    errors = input_errors(params)
-    if errors:
-        module.fail_json(msg=" ".join(errors))
+    fail_on_input_errors(module, input_errors(params))
 
-    connection, cursor = connect(module)
-    info = server_info(cursor)
-    require_mariadb(module, info)
-    errors = input_errors(params, info.version)
-    if errors:
-        module.fail_json(msg=" ".join(errors))
+    connection, cursor, info = open_session(module)
+    fail_on_input_errors(module, input_errors(params, info.version))
     rows = show_all_connections(cursor, info)
     plans, removed, remaining_rows = plan_connections(module, cursor, rows)
     statements = build_statements(module, info, plans, removed, remaining_rows)

@@ -237,7 +237,7 @@ version:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
-    connect, fetch_global_variables, mariadb_common_argument_spec, require_mariadb, server_info)
+    fetch_global_variables, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import find_connection, show_all_connections
 
 SERVER_VARIABLES = ("gtid_binlog_pos", "gtid_current_pos", "gtid_slave_pos", "server_id", "gtid_domain_id",
@@ -347,10 +347,8 @@ def main():
     spec = mariadb_common_argument_spec()
     spec.update(connection_name=dict(type="str"))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    connection, cursor = connect(module)
+    connection, cursor, info = open_session(module)
     try:
-        info = server_info(cursor)
-        require_mariadb(module, info)
         try:
             variables = fetch_global_variables(cursor, SERVER_VARIABLES)
             rows = show_all_connections(cursor, info)

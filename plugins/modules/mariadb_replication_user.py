@@ -142,7 +142,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import run_statements
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
-    Statement, connect, execute, login_description, mariadb_common_argument_spec, require_mariadb, server_info)
+    Statement, execute, fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication_user import (
     Account, account_view, create_statements, drop_statement, input_errors, length_errors, parse_grants,
     required_privileges, update_statements, wanted_view)
@@ -234,16 +234,10 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[("state", "present", ("hosts",))])
     params = module.params
-    errors = input_errors(params)
-    if errors:
-        module.fail_json(msg=" ".join(errors))
+    fail_on_input_errors(module, input_errors(params))
 
-    connection, cursor = connect(module)
-    info = server_info(cursor)
-    require_mariadb(module, info)
-    errors = length_errors(params, name_limits(module, cursor))
-    if errors:
-        module.fail_json(msg=" ".join(errors))
+    connection, cursor, info = open_session(module)
+    fail_on_input_errors(module, length_errors(params, name_limits(module, cursor)))
     privileges = required_privileges(info.version)
     accounts = read_accounts(module, cursor, info, params["name"])
     statements, created, dropped, diff = plan(module, accounts, privileges)

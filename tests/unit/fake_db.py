@@ -74,7 +74,7 @@ class _Exit(Exception):
 def run_module_main(module, args, script, connect_target):
     """Run ``module.main()`` with ``args`` against a StrictCursor; returns (result, cursor).
 
-    ``connect_target`` is the dotted path of the ``connect`` name the module uses.
+    ``connect_target`` is the dotted path of the ``connect`` to patch (module_utils.mariadb.connect).
     """
     cursor = StrictCursor(script)
     connection = mock.MagicMock()

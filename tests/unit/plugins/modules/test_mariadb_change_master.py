@@ -10,7 +10,7 @@ from ansible_collections.replkit.mariadb.plugins.modules import mariadb_change_m
 
 from ansible_collections.replkit.mariadb.tests.unit.fake_db import Expect, run_module_main
 
-CONNECT = "ansible_collections.replkit.mariadb.plugins.modules.mariadb_change_master.connect"
+CONNECT = "ansible_collections.replkit.mariadb.plugins.module_utils.mariadb.connect"
 PASSWORD = "p'a\"s\\s;wd"
 LOGIN = dict(login_user="admin", login_password="x", login_host="127.0.0.1")
 

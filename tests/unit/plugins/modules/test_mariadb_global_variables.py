@@ -9,7 +9,7 @@ import pymysql
 from ansible_collections.replkit.mariadb.plugins.modules import mariadb_global_variables as module
 from ansible_collections.replkit.mariadb.tests.unit.fake_db import Expect, run_module_main
 
-CONNECT = "ansible_collections.replkit.mariadb.plugins.modules.mariadb_global_variables.connect"
+CONNECT = "ansible_collections.replkit.mariadb.plugins.module_utils.mariadb.connect"
 LOGIN = dict(login_user="admin", login_password="s'e\"c\\r;et", login_host="127.0.0.1", login_port=3306)
 VERSION = Expect(r"SELECT VERSION\(\) AS version", rows=[{"version": "10.11.6-MariaDB-log"}])
 DESCRIBE = r"SELECT VARIABLE_NAME, GLOBAL_VALUE, VARIABLE_TYPE, READ_ONLY, VARIABLE_SCOPE, ENUM_VALUE_LIST " \

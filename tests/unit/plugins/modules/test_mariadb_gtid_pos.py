@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.replkit.mariadb.plugins.modules import mariadb_gtid_pos as module
 from ansible_collections.replkit.mariadb.tests.unit.fake_db import Expect, run_module_main
 
-CONNECT = "ansible_collections.replkit.mariadb.plugins.modules.mariadb_gtid_pos.connect"
+CONNECT = "ansible_collections.replkit.mariadb.plugins.module_utils.mariadb.connect"
 LOGIN = dict(login_user="admin", login_password="s'e\"c\\r;et", login_host="127.0.0.1", login_port=3306)
 VERSION = Expect(r"SELECT VERSION\(\) AS version", rows=[{"version": "10.11.6-MariaDB-log"}])
 VERSION_10_4 = Expect(r"SELECT VERSION\(\) AS version", rows=[{"version": "10.4.30-MariaDB"}])

@@ -8,7 +8,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils import change_mast
 from ansible_collections.replkit.mariadb.plugins.modules import mariadb_multisource as module
 from ansible_collections.replkit.mariadb.tests.unit.fake_db import Expect, run_module_main
 
-CONNECT = "ansible_collections.replkit.mariadb.plugins.modules.mariadb_multisource.connect"
+CONNECT = "ansible_collections.replkit.mariadb.plugins.module_utils.mariadb.connect"
 PASSWORD = "p'a\"s\\s;wd"
 LOGIN = dict(login_user="admin", login_password="x", login_host="127.0.0.1")
 VERSION = Expect(r"SELECT VERSION\(\) AS version", rows=[{"version": "10.11.6-MariaDB"}])

@@ -9,7 +9,7 @@ import pytest
 from ansible_collections.replkit.mariadb.plugins.modules import mariadb_replication_info as module
 from ansible_collections.replkit.mariadb.tests.unit.fake_db import Expect, run_module_main
 
-CONNECT = "ansible_collections.replkit.mariadb.plugins.modules.mariadb_replication_info.connect"
+CONNECT = "ansible_collections.replkit.mariadb.plugins.module_utils.mariadb.connect"
 LOGIN = dict(login_user="admin", login_password="pw", login_host="127.0.0.1", login_port=3306)
 VARIABLES_SQL = (r"SELECT VARIABLE_NAME AS name, VARIABLE_VALUE AS value FROM information_schema\.GLOBAL_VARIABLES "
                  r"WHERE VARIABLE_NAME IN \(%s(, %s){9}\)")

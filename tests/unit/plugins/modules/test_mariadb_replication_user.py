@@ -8,7 +8,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.replication_user i
 from ansible_collections.replkit.mariadb.plugins.modules import mariadb_replication_user as module
 from ansible_collections.replkit.mariadb.tests.unit.fake_db import Expect, run_module_main
 
-CONNECT = "ansible_collections.replkit.mariadb.plugins.modules.mariadb_replication_user.connect"
+CONNECT = "ansible_collections.replkit.mariadb.plugins.module_utils.mariadb.connect"
 LOGIN = dict(login_user="admin", login_password="s'e\"c\\r;et", login_host="127.0.0.1", login_port=3306)
 PASSWORD = "re'pl\"pa\\ss;wd"
 VERSION = Expect(r"SELECT VERSION\(\) AS version", rows=[{"version": "10.11.6-MariaDB-log"}])
