@@ -42,9 +42,20 @@ class Account(NamedTuple):
     other_grants: tuple = ()
 
 
-def required_privileges(version):
-    """REPLICATION SLAVE to stream the binary log, and the monitor privilege to read the source's position."""
+# What mariadb-dump needs to copy databases with their views, triggers, routines and events at a GTID position:
+# RELOAD for the read lock of locked_dump, LOCK TABLES for MyISAM-safe dumps, the monitor privilege for the position.
+SEED_PRIVILEGES = ("SELECT", "SHOW VIEW", "TRIGGER", "EVENT", "LOCK TABLES", "RELOAD")
+PURPOSES = ("replication", "seed")
+
+
+def required_privileges(version, purpose="replication"):
+    """The global privileges of an account for ``purpose``, each with the monitor privilege.
+
+    replication: REPLICATION SLAVE to stream the binary log. seed: what mariadb-dump needs (SEED_PRIVILEGES).
+    """
     monitor = "BINLOG MONITOR" if version >= BINLOG_MONITOR_SINCE else "REPLICATION CLIENT"
+    if purpose == "seed":
+        return SEED_PRIVILEGES + (monitor,)
     return (REPLICATION_SLAVE, monitor)
 
 

@@ -13,9 +13,10 @@ author: replkit.mariadb contributors (@replkit)
 description:
   - Creates, updates or drops the account replicas use to connect to a source, one account C(name@host) per entry
     of O(hosts), so the account is scoped to the replicas' addresses.
-  - The account gets exactly two global privileges, C(REPLICATION SLAVE) (to stream the binary log) and the monitor
-    privilege that reads the source's binary log position for status checks, C(BINLOG MONITOR) (MariaDB 10.5.2 and
-    later; C(REPLICATION CLIENT) before, which later versions keep as its alias). Other global privileges and
+  - With O(purpose=replication) (the default) the account gets exactly two global privileges, C(REPLICATION SLAVE)
+    (to stream the binary log) and the monitor privilege that reads the source's binary log position for status
+    checks, C(BINLOG MONITOR) (MariaDB 10.5.2 and later; C(REPLICATION CLIENT) before, which later versions keep as
+    its alias). O(purpose=seed) gives the privileges of a seeding account instead. Other global privileges and
     C(WITH GRANT OPTION) are revoked. Grants on single databases or tables are left alone, with a warning.
   - Reads C(mysql.user) and C(SHOW GRANTS) first and sends only the statements that change something, so a second
     run reports no change.
@@ -72,6 +73,18 @@ options:
         replication there, and a purge on one ring member would drop another member's accounts.
     type: bool
     default: false
+  purpose:
+    description:
+      - What the account is for, which decides its global privileges.
+      - V(replication) is the account replicas connect with (see the description).
+      - V(seed) is the account a replica seeding itself with C(mariadb-dump) logs in with
+        (M(replkit.mariadb.mariadb_seed)): C(SELECT), C(SHOW VIEW), C(TRIGGER), C(EVENT), C(LOCK TABLES), C(RELOAD) (for
+        the read lock of C(locked_dump)) and the monitor privilege. It can read every table, so scope it to the
+        replicas' addresses and use its own password.
+    type: str
+    choices: [replication, seed]
+    default: replication
+    version_added: 0.2.0
   state:
     description: Whether the accounts exist (V(present)) or not (V(absent)).
     type: str
@@ -160,6 +173,7 @@ def argument_spec():
         require_ssl=dict(type="bool", default=False),
         purge_hosts=dict(type="bool", default=False),
         sql_log_bin=dict(type="bool", default=False),
+        purpose=dict(type="str", choices=["replication", "seed"], default="replication"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
     return spec
@@ -220,7 +234,7 @@ def plan(module, accounts, privileges):
             statements += update_statements(name, account, params, privileges)
             before[host] = account_view(account, params["password"], params["update_password"])
             for line in account.other_grants:
-                module.warn("%s@%s also has %r, which this module does not manage; revoke it if replication is all the "
+                module.warn("%s@%s also has %r, which this module does not manage; revoke it if %s is all the "
                             "account is for." % (name, account.host, line))
         after[host] = wanted_view(account, params, privileges)
     dropped = [host for host in sorted(accounts) if host not in listed] if params["purge_hosts"] else []
@@ -238,7 +252,7 @@ def main():
 
     connection, cursor, info = open_session(module)
     fail_on_input_errors(module, length_errors(params, name_limits(module, cursor)))
-    privileges = required_privileges(info.version)
+    privileges = required_privileges(info.version, params["purpose"])
     accounts = read_accounts(module, cursor, info, params["name"])
     statements, created, dropped, diff = plan(module, accounts, privileges)
 

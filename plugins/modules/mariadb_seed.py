@@ -1,0 +1,502 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mariadb_seed
+short_description: Seed a MariaDB replica with its source's databases at an exact GTID position
+version_added: 0.2.0
+author: replkit.mariadb contributors (@replkit)
+description:
+  - Runs on the replica. Copies databases of a source into this server with C(mariadb-dump) connecting to the source
+    over the network, piped straight into the local C(mariadb) client, so the data never touches the controller
+    or a disk. Then merges the source's GTID position of the copy into C(gtid_slave_pos), per domain, so a
+    replication connection from that source starts exactly after the copy.
+  - O(method=locked_dump) is the classic procedure: C(FLUSH TABLES WITH READ LOCK) held in the module's own connection
+    to the source, C(@@gtid_binlog_pos) noted, the dump, C(UNLOCK TABLES). Writes on the source wait for the whole
+    dump; RV(write_block_seconds) says how long.
+  - O(method=consistent_dump) dumps inside one C(START TRANSACTION WITH CONSISTENT SNAPSHOT) and takes the GTID position
+    of that snapshot (C(--single-transaction --master-data=2 --gtid)), so writes on the source go on. It is only
+    consistent for transactional (InnoDB) tables; see O(non_transactional).
+  - The import is not written to this server's binary log (C(sql_log_bin=0)), so on a ring or master-master pair the
+    imported rows do not travel back to the source under this server's domain.
+  - Idempotent by what the replica holds. When every selected database already exists here, nothing is copied unless
+    O(force=true). When only some exist, the module fails before copying: the replica holds data of its own under
+    those names.
+extends_documentation_fragment:
+  - replkit.mariadb.mariadb
+options:
+  source_host:
+    description: The source's address, as this replica reaches it.
+    type: str
+    required: true
+  source_port:
+    description: The source's port.
+    type: int
+    default: 3306
+  source_user:
+    description:
+      - The account on the source the dump logs in with. It needs C(SELECT), C(SHOW VIEW), C(TRIGGER), C(EVENT),
+        C(LOCK TABLES), C(RELOAD) and C(BINLOG MONITOR) (M(replkit.mariadb.mariadb_replication_user) with
+        O(replkit.mariadb.mariadb_replication_user#module:purpose=seed) creates it).
+    type: str
+    required: true
+  source_password:
+    description:
+      - The password of O(source_user). It is written to a client option file of mode 0600 in a private directory
+        that is removed afterwards, never to a command line.
+    type: str
+  source_ssl_ca:
+    description: CA file to verify the source's TLS certificate with; enables TLS for the dump.
+    type: path
+  source_ssl_cert:
+    description: Client certificate for the source.
+    type: path
+  source_ssl_key:
+    description: Client key for the source.
+    type: path
+  method:
+    description: How the source's data is copied consistently (see the description).
+    type: str
+    choices: [consistent_dump, locked_dump]
+    default: consistent_dump
+  databases:
+    description:
+      - The source's databases to copy. Default, every database of the source except C(mysql),
+        C(information_schema), C(performance_schema) and C(sys).
+      - Listing a system database fails unless O(allow_system_databases=true).
+    type: list
+    elements: str
+  allow_system_databases:
+    description:
+      - Allow O(databases) to list C(mysql) and the other system databases. Copying C(mysql) replaces this server's
+        accounts with the source's.
+    type: bool
+    default: false
+  non_transactional:
+    description:
+      - What O(method=consistent_dump) does when a selected database holds a table whose engine is not InnoDB
+        (MyISAM, Aria, MEMORY, ...), which a snapshot cannot copy consistently.
+      - V(fail) stops before copying anything and names the tables. V(locked_dump) copies with O(method=locked_dump)
+        instead, with a warning.
+    type: str
+    choices: [fail, locked_dump]
+    default: fail
+  force:
+    description:
+      - Copy even when this server already holds the selected databases. The dump drops and recreates each table it
+        copies; tables only this server has are kept.
+    type: bool
+    default: false
+  set_gtid_slave_pos:
+    description:
+      - Merge the copy's GTID position into C(gtid_slave_pos) (only the domains in it change). Running replication
+        connections are stopped for that and started again.
+    type: bool
+    default: true
+  progress_file:
+    description:
+      - A file the module rewrites every 2 seconds with JSON progress (C(phase), C(bytes), C(mb), C(seconds),
+        C(rate_mb_s)), for a play that runs the module asynchronously and shows how far the seed got. Mode 0600.
+    type: path
+  dump_binary:
+    description: The dump client on this host.
+    type: str
+    default: mariadb-dump
+  client_binary:
+    description: The command line client on this host that applies the dump.
+    type: str
+    default: mariadb
+notes:
+  - Check mode connects to both servers, checks everything and reports what would be copied; it copies nothing.
+  - Diff mode shows the replica's databases among the selected ones and its C(gtid_slave_pos), before and after.
+  - The dump's own options are fixed for a faithful copy - routines, triggers, events, C(--hex-blob), utf8mb4.
+  - Definers of views, triggers and routines are kept; accounts are not copied, so create them on the replica
+    when the definers must exist there.
+seealso:
+  - module: replkit.mariadb.mariadb_gtid_pos
+  - module: replkit.mariadb.mariadb_replication_user
+  - module: replkit.mariadb.mariadb_multisource
+"""
+
+EXAMPLES = r"""
+- name: Copy db1's databases to the aggregator without blocking db1's writes
+  replkit.mariadb.mariadb_seed:
+    source_host: 10.0.0.11
+    source_user: replkit_seed
+    source_password: "{{ seed_password }}"
+    login_unix_socket: /run/mysqld/mysqld.sock
+
+- name: The seed article's procedure, for a source with MyISAM tables
+  replkit.mariadb.mariadb_seed:
+    source_host: 10.0.0.12
+    source_user: replkit_seed
+    source_password: "{{ seed_password }}"
+    method: locked_dump
+    databases: [crm, crm_archive]
+    login_unix_socket: /run/mysqld/mysqld.sock
+  register: seeded
+
+- name: Show how long writes on the source were blocked
+  ansible.builtin.debug:
+    msg: "{{ seeded.write_block_seconds }} s at {{ seeded.gtid_pos }}"
+"""
+
+RETURN = r"""
+method:
+  description: The method used (or that would be); V(locked_dump) after a fallback from V(consistent_dump).
+  returned: always
+  type: str
+  sample: consistent_dump
+databases:
+  description: The databases selected for copying.
+  returned: always
+  type: list
+  elements: str
+  sample: [shop, shop_audit]
+skipped_reason:
+  description: Why nothing was copied, when nothing was.
+  returned: when nothing was copied
+  type: str
+  sample: "the replica already holds shop, shop_audit"
+gtid_pos:
+  description: The source's GTID position the copy corresponds to.
+  returned: when a copy ran
+  type: str
+  sample: "1-11-4031"
+binlog_file:
+  description: The source's binary log file of the copy (consistent_dump).
+  returned: when a copy ran with consistent_dump
+  type: str
+  sample: mariadb-bin.000003
+binlog_pos:
+  description: The offset in RV(binlog_file) of the copy.
+  returned: when a copy ran with consistent_dump
+  type: int
+  sample: 1337
+gtid_slave_pos:
+  description: This server's C(gtid_slave_pos) after the merge (before it, in check mode).
+  returned: always
+  type: str
+  sample: "1-11-4031,2-12-880"
+bytes:
+  description: Bytes of dump streamed from the source.
+  returned: when a copy ran
+  type: int
+  sample: 104857600
+seconds:
+  description: Wall time of the copy, dump and import together.
+  returned: when a copy ran
+  type: float
+  sample: 12.4
+rate_mb_s:
+  description: RV(bytes) in MiB per second of RV(seconds).
+  returned: when a copy ran
+  type: float
+  sample: 8.06
+write_block_seconds:
+  description:
+    - How long the module blocked writes on the source (locked_dump, from C(FLUSH TABLES WITH READ LOCK) to
+      C(UNLOCK TABLES)). V(0) for consistent_dump, which takes no lock.
+  returned: when a copy ran
+  type: float
+  sample: 11.9
+queries:
+  description: The statements sent to either server that change or lock something, passwords never included.
+  returned: always
+  type: list
+  elements: str
+  sample: ["FLUSH TABLES WITH READ LOCK", "UNLOCK TABLES", "SET GLOBAL gtid_slave_pos = '1-11-4031,2-12-880'"]
+"""
+
+import os
+import shutil
+import subprocess
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import GtidError, parse_gtid_pos
+from ansible_collections.replkit.mariadb.plugins.module_utils.gtid_state import (
+    apply_slave_pos, plan_slave_pos, read_positions, set_global_gtid_slave_pos)
+from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
+    Statement, execute, fail_on_input_errors, mariadb_common_argument_spec, open_session, pymysql)
+from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
+    METHODS, client_options_text, dump_command, import_command, local_client_options, non_transactional, presence,
+    private_directory, progress_record, rate_mb_s, select_databases, source_client_options, tail, write_private_file,
+    write_progress, PositionScanner)
+
+CHUNK = 1 << 20
+PROGRESS_EVERY = 2.0
+LOCK = Statement("FLUSH TABLES WITH READ LOCK")
+UNLOCK = Statement("UNLOCK TABLES")
+
+
+def argument_spec():
+    spec = mariadb_common_argument_spec()
+    spec.update(
+        source_host=dict(type="str", required=True),
+        source_port=dict(type="int", default=3306),
+        source_user=dict(type="str", required=True),
+        source_password=dict(type="str", no_log=True),
+        source_ssl_ca=dict(type="path"),
+        source_ssl_cert=dict(type="path"),
+        source_ssl_key=dict(type="path"),
+        method=dict(type="str", choices=list(reversed(METHODS)), default="consistent_dump"),
+        databases=dict(type="list", elements="str"),
+        allow_system_databases=dict(type="bool", default=False),
+        non_transactional=dict(type="str", choices=["fail", "locked_dump"], default="fail"),
+        force=dict(type="bool", default=False),
+        set_gtid_slave_pos=dict(type="bool", default=True),
+        progress_file=dict(type="path"),
+        dump_binary=dict(type="str", default="mariadb-dump"),
+        client_binary=dict(type="str", default="mariadb"),
+    )
+    return spec
+
+
+def input_errors(params):
+    errors = []
+    if not (params["source_host"] or "").strip():
+        errors.append("source_host is empty: give the source's address as this replica reaches it.")
+    if not 1 <= params["source_port"] <= 65535:
+        errors.append("source_port is %d: give the source's TCP port (1-65535)." % params["source_port"])
+    if not (params["source_user"] or "").strip():
+        errors.append("source_user is empty: give the seeding account on the source.")
+    for name in params["databases"] or []:
+        if not name or "\x00" in name:
+            errors.append("databases has an empty name or one with a NUL byte: list the source's database names.")
+    for option in ("source_host", "source_user", "source_password", "login_user", "login_password"):
+        value = params.get(option)
+        if value is not None and any(char in value for char in "\r\n\x00"):
+            errors.append("%s contains a newline or NUL byte, which a client option file cannot carry." % option)
+    for option in ("dump_binary", "client_binary"):
+        if not shutil.which(params[option]):
+            errors.append("%s %r is not an executable on this host's PATH: install the MariaDB client "
+                          "(package mariadb-client) or give its path." % (option, params[option]))
+    return errors
+
+
+def connect_source(module):
+    params = module.params
+    kwargs = dict(host=params["source_host"], port=params["source_port"], user=params["source_user"],
+                  password=params["source_password"] or "", connect_timeout=params["connect_timeout"],
+                  autocommit=True, charset="utf8mb4", cursorclass=pymysql.cursors.DictCursor)
+    ssl = {key: params[option] for option, key in (("source_ssl_ca", "ca"), ("source_ssl_cert", "cert"),
+                                                    ("source_ssl_key", "key")) if params[option]}
+    if ssl:
+        kwargs["ssl"] = ssl
+    try:
+        return pymysql.connect(**kwargs)
+    except Exception as exc:  # PyMySQL raises several unrelated types here
+        module.fail_json(msg="Cannot log in to the source %s:%s as %r: %s. Check source_host and source_port, that the "
+                             "source listens on the network, and that the seeding account exists there for this "
+                             "replica's address with source_password (replkit.mariadb.mariadb_replication_user "
+                             "purpose=seed). Nothing was changed."
+                             % (params["source_host"], params["source_port"], params["source_user"], exc))
+    return None
+
+
+def query(module, cursor, statement, what):
+    try:
+        return execute(cursor, statement)
+    except Exception as exc:  # PyMySQL raises several unrelated types
+        module.fail_json(msg="Failed to %s (%s): %s." % (what, statement.masked(), exc))
+    return None
+
+
+def databases_of(module, cursor, where):
+    return [row["Database"] for row in query(module, cursor, Statement("SHOW DATABASES"), "list the databases " + where)]
+
+
+def base_tables(module, cursor, databases):
+    placeholders = ", ".join(["%s"] * len(databases))
+    return query(module, cursor, Statement(
+        "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, ENGINE AS engine FROM information_schema.TABLES "
+        "WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (%s) ORDER BY TABLE_SCHEMA, TABLE_NAME" % placeholders,
+        tuple(databases)), "list the source's tables")
+
+
+def choose_method(module, source_cursor, databases):
+    """The method to run; consistent_dump only when every table is transactional (or fails, or falls back)."""
+    params = module.params
+    if params["method"] != "consistent_dump":
+        return params["method"]
+    unsafe = non_transactional(base_tables(module, source_cursor, databases))
+    if not unsafe:
+        return "consistent_dump"
+    if params["non_transactional"] == "locked_dump":
+        module.warn("Seeding from %s with locked_dump instead of consistent_dump: %s are not transactional, so writes "
+                    "on the source wait for the whole dump." % (params["source_host"], ", ".join(unsafe)))
+        return "locked_dump"
+    module.fail_json(msg="consistent_dump cannot copy %s from %s consistently: %s are not transactional tables, which "
+                         "a snapshot does not cover. Convert them to InnoDB, or choose method locked_dump (it blocks "
+                         "writes on the source for the whole dump), or set non_transactional: locked_dump to fall back "
+                         "by itself (in an inventory: the source entry's seed_method, or mariadb_seed_method). Nothing "
+                         "was changed." % (", ".join(databases), params["source_host"], ", ".join(unsafe)))
+    return None
+
+
+class Seeder:
+    """Runs mariadb-dump into the mariadb client, counting bytes and reading the position on the way."""
+
+    def __init__(self, module, method, databases, workdir):
+        self.module = module
+        self.method = method
+        self.databases = databases
+        self.workdir = workdir
+        self.scanner = PositionScanner()
+        self.bytes = 0
+
+    def run(self):
+        params = self.module.params
+        source_cnf = write_private_file(self.workdir, "source.cnf", client_options_text(source_client_options(params)))
+        local_cnf = write_private_file(self.workdir, "local.cnf", client_options_text(local_client_options(params)))
+        dump_err = open(os.path.join(self.workdir, "dump.err"), "w+")
+        import_err = open(os.path.join(self.workdir, "import.err"), "w+")
+        started = time.time()
+        write_progress(params["progress_file"], progress_record("copying", 0, started))
+        importer = subprocess.Popen(import_command(params["client_binary"], local_cnf), stdin=subprocess.PIPE,
+                                    stdout=subprocess.DEVNULL, stderr=import_err)
+        dumper = subprocess.Popen(dump_command(params["dump_binary"], source_cnf, self.method, self.databases),
+                                  stdout=subprocess.PIPE, stderr=dump_err)
+        broken = False
+        last = started
+        try:
+            while True:
+                chunk = dumper.stdout.read1(CHUNK)
+                if not chunk:
+                    break
+                self.scanner.feed(chunk)
+                try:
+                    importer.stdin.write(chunk)
+                except BrokenPipeError:
+                    broken = True
+                    dumper.kill()
+                    break
+                self.bytes += len(chunk)
+                now = time.time()
+                if now - last >= PROGRESS_EVERY:
+                    write_progress(params["progress_file"], progress_record("copying", self.bytes, started, now))
+                    last = now
+        finally:
+            dump_rc = dumper.wait()
+            try:
+                importer.stdin.close()
+            except BrokenPipeError:
+                broken = True
+            import_rc = importer.wait()
+        seconds = time.time() - started
+        write_progress(params["progress_file"], progress_record("copied", self.bytes, started))
+        failures = []
+        if dump_rc != 0 and not broken:
+            failures.append("mariadb-dump from %s exited %d: %s" % (params["source_host"], dump_rc, self._read(dump_err)))
+        if import_rc != 0 or broken:
+            failures.append("the import into this server exited %d: %s" % (import_rc, self._read(import_err)))
+        return seconds, failures
+
+    @staticmethod
+    def _read(handle):
+        handle.seek(0)
+        return tail(handle.read()) or "(no message)"
+
+
+def seed(module, source_connection, method, databases, result):
+    """Copy; returns the GTID position of the copy. The read lock of locked_dump lives in ``source_connection``."""
+    params = module.params
+    workdir = private_directory()
+    cursor = source_connection.cursor()
+    locked_at = None
+    try:
+        if method == "locked_dump":
+            result["queries"].append(LOCK.sql)
+            locked_at = time.time()
+            query(module, cursor, LOCK, "lock the source for the dump")
+            position = query(module, cursor, Statement("SELECT @@GLOBAL.gtid_binlog_pos AS pos"),
+                             "read the source's position")[0]["pos"] or ""
+        seeder = Seeder(module, method, databases, workdir)
+        seconds, failures = seeder.run()
+    finally:
+        if locked_at is not None:
+            query(module, cursor, UNLOCK, "unlock the source")
+            result["queries"].append(UNLOCK.sql)
+            result["write_block_seconds"] = round(time.time() - locked_at, 3)
+        shutil.rmtree(workdir, ignore_errors=True)
+    if method == "consistent_dump":
+        result["write_block_seconds"] = 0.0
+        position = seeder.scanner.gtid_pos
+        result.update(binlog_file=seeder.scanner.binlog_file, binlog_pos=seeder.scanner.binlog_pos)
+    result.update(bytes=seeder.bytes, seconds=round(seconds, 3), rate_mb_s=rate_mb_s(seeder.bytes, seconds))
+    if failures:
+        module.fail_json(msg="Seeding %s from %s failed: %s. The replica may hold part of these databases now; fix the "
+                             "cause and run again with force: true (the dump recreates each table it copies)."
+                             % (", ".join(databases), params["source_host"], " ".join(failures)), **result)
+    if position is None:
+        module.fail_json(msg="mariadb-dump wrote no GTID position for the copy from %s: is the binary log enabled on the "
+                             "source (log_bin)? The data was copied, gtid_slave_pos was not set; enable the binary log "
+                             "and run again with force: true." % params["source_host"], **result)
+    return position
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    params = module.params
+    fail_on_input_errors(module, input_errors(params))
+    connection, cursor, info = open_session(module)
+    source_connection = connect_source(module)
+    try:
+        source_cursor = source_connection.cursor()
+        selected, problems = select_databases(databases_of(module, source_cursor, "of the source"),
+                                              params["databases"], params["allow_system_databases"])
+        fail_on_input_errors(module, ["Seeding from %s: %s. Nothing was changed." % (params["source_host"], problem)
+                                      for problem in problems])
+        texts, positions = read_positions(module, cursor)
+        held = presence(databases_of(module, cursor, "of this replica"), selected)
+        result = dict(changed=False, method=params["method"], databases=selected, queries=[],
+                      gtid_slave_pos=texts["gtid_slave_pos"])
+        before = dict(databases=[name for name in selected if held != "absent"], gtid_slave_pos=texts["gtid_slave_pos"])
+        if not selected:
+            module.exit_json(skipped_reason="the source has no databases to copy", **result)
+        if held == "present" and not params["force"]:
+            module.exit_json(skipped_reason="the replica already holds %s" % ", ".join(selected), **result)
+        if held == "partial" and not params["force"]:
+            module.fail_json(msg="This replica already holds some of the databases to seed from %s (%s) but not all: "
+                                 "they would be overwritten or mixed. Compare them with the source and drop what is "
+                                 "stale, restrict databases, or set force: true to overwrite. Nothing was changed."
+                                 % (params["source_host"], ", ".join(selected)), **result)
+        method = choose_method(module, source_cursor, selected)
+        result.update(changed=True, method=method)
+        if module._diff:
+            result["diff"] = dict(before=before, after=dict(databases=selected, gtid_slave_pos="(the source's position "
+                                                                                              "of the copy, merged)"))
+        if module.check_mode:
+            module.exit_json(**result)
+        position = seed(module, source_connection, method, selected, result)
+        result["gtid_pos"] = position
+        if params["set_gtid_slave_pos"]:
+            try:
+                wanted = parse_gtid_pos(position)
+            except GtidError as exc:
+                module.fail_json(msg="The copy's GTID position %r cannot be read: %s" % (position, exc), **result)
+            texts, positions = read_positions(module, cursor)
+            plan = plan_slave_pos(module, cursor, info, positions["gtid_slave_pos"], wanted)
+            if plan:
+                apply_slave_pos(module, cursor, plan)
+                result["queries"] += [statement.masked() for statement in
+                                      plan["stops"] + [set_global_gtid_slave_pos(plan["desired"])] + plan["starts"]]
+            texts, positions = read_positions(module, cursor)
+            result["gtid_slave_pos"] = texts["gtid_slave_pos"]
+        if module._diff:
+            result["diff"]["after"] = dict(databases=selected, gtid_slave_pos=result["gtid_slave_pos"])
+        write_progress(params["progress_file"], progress_record("done", result["bytes"], time.time() - result["seconds"]))
+        module.exit_json(**result)
+    finally:
+        source_connection.close()
+        connection.close()
+
+
+if __name__ == "__main__":
+    main()

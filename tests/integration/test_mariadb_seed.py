@@ -1,0 +1,223 @@
+"""mariadb_seed against real servers: a replica copies its source's data while the source keeps writing,
+starts replicating from exactly the copy's position, and nothing is missing or applied twice."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from mariadb_lab import ADMIN_PASSWORD, ADMIN_USER, connection_running, wait_for
+
+SEED_USER = "replkit_seed"
+SEED_PASSWORD = "se'ed\"pa\\ss;#word"
+
+FIXTURE_SQL = [
+    "CREATE DATABASE shop",
+    "CREATE TABLE shop.items (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(64), price DECIMAL(10,2), "
+    "note TEXT, added DATETIME, raw BLOB) ENGINE=InnoDB",
+    "INSERT INTO shop.items (name, price, note, added, raw) SELECT CONCAT('it''em \"', seq, '\" \\\\ ü'), seq / 7, "
+    "REPEAT('x', seq % 50), '2026-01-01' + INTERVAL seq MINUTE, UNHEX(MD5(seq)) FROM shop.seq_1_to_3000",
+    # A table without a primary key: row-based replication must still find its rows.
+    "CREATE TABLE shop.log_nopk (item INT, what VARCHAR(32)) ENGINE=InnoDB",
+    "INSERT INTO shop.log_nopk SELECT seq, 'seeded' FROM shop.seq_1_to_500",
+    "CREATE TABLE shop.audit (id INT PRIMARY KEY AUTO_INCREMENT, item INT) ENGINE=InnoDB",
+    "CREATE TRIGGER shop.items_audit AFTER INSERT ON shop.items FOR EACH ROW INSERT INTO shop.audit (item) VALUES (NEW.id)",
+    "CREATE FUNCTION shop.with_tax(price DECIMAL(10,2)) RETURNS DECIMAL(10,2) DETERMINISTIC RETURN price * 1.2",
+    "CREATE PROCEDURE shop.count_items(OUT total INT) SELECT COUNT(*) INTO total FROM shop.items",
+    "CREATE VIEW shop.cheap AS SELECT id, name FROM shop.items WHERE price < 10",
+    "CREATE DATABASE shop_live",
+    "CREATE TABLE shop_live.ticks (id INT PRIMARY KEY AUTO_INCREMENT, at DOUBLE) ENGINE=InnoDB",
+]
+
+
+class Writer(threading.Thread):
+    """Commits a row every few ms on the source and records the longest gap between two commits."""
+
+    def __init__(self, server, interval=0.01):
+        super().__init__(daemon=True)
+        self.server, self.interval = server, interval
+        self.stop_event = threading.Event()
+        self.commits, self.longest_gap = 0, 0.0
+
+    def run(self):
+        connection = self.server.connect()
+        last = time.monotonic()
+        with connection.cursor() as cursor:
+            while not self.stop_event.is_set():
+                cursor.execute("INSERT INTO shop_live.ticks (at) VALUES (%s)", (time.time(),))
+                cursor.execute("INSERT INTO shop.items (name, price) VALUES ('live', 1)")
+                now = time.monotonic()
+                self.longest_gap = max(self.longest_gap, now - last)
+                last = now
+                self.commits += 1
+                time.sleep(self.interval)
+        connection.close()
+
+    def stop(self):
+        self.stop_event.set()
+        self.join(30)
+
+
+@pytest.fixture
+def pair(mariadb_lab):
+    source, replica = mariadb_lab.start(2)
+    source.query("SET GLOBAL gtid_domain_id = 1")
+    replica.query("SET GLOBAL gtid_domain_id = 2")
+    for statement in FIXTURE_SQL:
+        source.query(statement)
+    source.query("CREATE USER %s@'127.0.0.1' IDENTIFIED BY %s", (SEED_USER, SEED_PASSWORD))
+    source.query("GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, RELOAD, BINLOG MONITOR ON *.* TO %s@'127.0.0.1'",
+                 (SEED_USER,))
+    return source, replica
+
+
+def seed_args(source, replica, **extra):
+    args = dict(replica.login_args(), source_host=source.host, source_port=source.port, source_user=SEED_USER,
+                source_password=SEED_PASSWORD)
+    args.update(extra)
+    return args
+
+
+def wire(replica, source):
+    """The connection the topology role would create: GTID, from the position mariadb_seed set."""
+    replica.query("CHANGE MASTER 'src' TO MASTER_HOST=%s, MASTER_PORT=%s, MASTER_USER=%s, MASTER_PASSWORD=%s, "
+                  "MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1", (source.host, source.port, ADMIN_USER, ADMIN_PASSWORD))
+    replica.query("START SLAVE 'src'")
+    wait_for(lambda: connection_running(replica, "src"))
+
+
+def checksums(server):
+    rows = server.query("CHECKSUM TABLE shop.items, shop.log_nopk, shop.audit, shop_live.ticks")
+    return {row["Table"]: row["Checksum"] for row in rows}
+
+
+def caught_up(replica, source):
+    target = source.scalar("SELECT @@gtid_binlog_pos")
+    return replica.scalar("SELECT MASTER_GTID_WAIT(%s, 30)", (target,)) == 0
+
+
+@pytest.mark.parametrize("method", ["consistent_dump", "locked_dump"])
+def test_seed_under_writes_then_replicate_exactly(pair, run_module, method):
+    source, replica = pair
+    # Another source's domain already in the replica's position: seeding must merge, never wipe it.
+    replica.query("SET GLOBAL gtid_slave_pos = '7-70-42'")
+    binlog_before = replica.scalar("SELECT @@gtid_binlog_pos")
+    writer = Writer(source)
+    writer.start()
+    time.sleep(0.3)
+    result = run_module("mariadb_seed", seed_args(source, replica, method=method), diff=True)
+    time.sleep(0.3)
+    writer.stop()
+    assert not result["failed"], result
+    assert result["changed"] is True and result["method"] == method
+    assert result["databases"] == ["shop", "shop_live"]
+    assert result["bytes"] > 100000 and result["rate_mb_s"] > 0
+    assert SEED_PASSWORD not in str(result)
+    slave_pos = dict(entry.split("-", 1) for entry in result["gtid_slave_pos"].split(","))
+    assert slave_pos["7"] == "70-42", "the other source's domain was lost: %s" % result["gtid_slave_pos"]
+    assert slave_pos["1"] == result["gtid_pos"].split("-", 1)[1]
+    # The import was not binary-logged here: nothing can travel back to the source under this server's domain.
+    assert replica.scalar("SELECT @@gtid_binlog_pos") == binlog_before
+    if method == "locked_dump":
+        assert result["write_block_seconds"] > 0
+        assert result["queries"][:2] == ["FLUSH TABLES WITH READ LOCK", "UNLOCK TABLES"]
+        assert writer.longest_gap >= result["write_block_seconds"] * 0.5
+    else:
+        assert result["write_block_seconds"] == 0
+        assert result["binlog_file"] and result["binlog_pos"] > 0
+    assert writer.commits > 10
+
+    wire(replica, source)
+    source.query("INSERT INTO shop.items (name, price) VALUES ('after the seed', 2)")
+    assert wait_for(lambda: caught_up(replica, source), timeout=60)
+    assert checksums(replica) == checksums(source)
+    status = replica.query("SHOW SLAVE 'src' STATUS")[0]
+    assert status["Last_SQL_Errno"] == 0, status["Last_SQL_Error"]
+    assert replica.scalar("SELECT shop.with_tax(10)") == source.scalar("SELECT shop.with_tax(10)")
+    assert replica.scalar("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop'") == 1
+    assert replica.scalar("SELECT COUNT(*) FROM shop.cheap") == source.scalar("SELECT COUNT(*) FROM shop.cheap")
+
+    again = run_module("mariadb_seed", seed_args(source, replica, method=method))
+    assert not again["failed"], again
+    assert again["changed"] is False and "already holds" in again["skipped_reason"]
+
+
+def test_check_mode_copies_nothing_and_partial_replica_is_refused(pair, run_module):
+    source, replica = pair
+    predicted = run_module("mariadb_seed", seed_args(source, replica), check_mode=True, diff=True)
+    assert not predicted["failed"], predicted
+    assert predicted["changed"] is True and predicted["databases"] == ["shop", "shop_live"]
+    assert predicted["diff"]["before"]["databases"] == []
+    assert replica.scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'shop%'") == 0
+
+    replica.query("CREATE DATABASE shop")
+    refused = run_module("mariadb_seed", seed_args(source, replica))
+    assert refused["failed"] and "holds some of the databases" in refused["msg"], refused
+    assert replica.scalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop'") == 0
+    assert replica.scalar("SELECT @@gtid_slave_pos") == ""
+
+
+def test_only_listed_databases_and_system_databases_refused(pair, run_module):
+    source, replica = pair
+    refused = run_module("mariadb_seed", seed_args(source, replica, databases=["shop", "mysql", "nosuch"]))
+    assert refused["failed"], refused
+    assert "'mysql', a system database" in refused["msg"] and "allow_system_databases" in refused["msg"]
+    assert "'nosuch', which the source does not have" in refused["msg"]
+
+    result = run_module("mariadb_seed", seed_args(source, replica, databases=["shop_live"]))
+    assert not result["failed"], result
+    names = {row["SCHEMA_NAME"] for row in replica.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")}
+    assert "shop_live" in names and "shop" not in names
+
+
+def test_consistent_dump_refuses_non_transactional_tables_or_falls_back(pair, run_module):
+    source, replica = pair
+    source.query("CREATE TABLE shop.legacy (id INT PRIMARY KEY) ENGINE=MyISAM")
+    refused = run_module("mariadb_seed", seed_args(source, replica))
+    assert refused["failed"], refused
+    assert "shop.legacy (MyISAM)" in refused["msg"] and "locked_dump" in refused["msg"]
+    assert replica.scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop'") == 0
+
+    fallback = run_module("mariadb_seed", seed_args(source, replica, non_transactional="locked_dump"))
+    assert not fallback["failed"], fallback
+    assert fallback["method"] == "locked_dump" and fallback["write_block_seconds"] > 0
+    assert "not transactional" in str(fallback.get("warnings")), fallback.get("warnings")
+
+
+def test_password_never_on_a_command_line(pair, run_module):
+    """Look at every process's argv while a (slowed) dump runs: the seeding password is in none of them."""
+    source, replica = pair
+    source.query("INSERT INTO shop_live.ticks (at) SELECT seq FROM shop_live.seq_1_to_200000")
+    seen, done = [], threading.Event()
+
+    def watch():
+        while not done.is_set():
+            for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+                try:
+                    argv = cmdline.read_bytes().decode("utf-8", "replace")
+                except OSError:
+                    continue
+                if "mariadb-dump" in argv:
+                    seen.append(argv)
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    result = run_module("mariadb_seed", seed_args(source, replica))
+    done.set()
+    watcher.join(5)
+    assert not result["failed"], result
+    assert seen, "the dump process was never seen running"
+    assert all(SEED_PASSWORD not in argv and "password" not in argv for argv in seen), seen
+    assert all("--defaults-file=" in argv for argv in seen)
+
+
+def test_wrong_password_fails_before_anything_changes(pair, run_module):
+    source, replica = pair
+    result = run_module("mariadb_seed", seed_args(source, replica, source_password="wrong"))
+    assert result["failed"] and "Cannot log in to the source" in result["msg"] and "Nothing was changed" in result["msg"]
+    assert "wrong" not in result["msg"].split("as")[0]
+    assert replica.scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'shop%'") == 0
