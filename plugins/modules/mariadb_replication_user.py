@@ -235,7 +235,7 @@ def plan(module, accounts, privileges):
             before[host] = account_view(account, params["password"], params["update_password"])
             for line in account.other_grants:
                 module.warn("%s@%s also has %r, which this module does not manage; revoke it if %s is all the "
-                            "account is for." % (name, account.host, line))
+                            "account is for." % (name, account.host, line, params["purpose"]))
         after[host] = wanted_view(account, params, privileges)
     dropped = [host for host in sorted(accounts) if host not in listed] if params["purge_hosts"] else []
     for host in dropped:
