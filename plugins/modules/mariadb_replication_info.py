@@ -13,7 +13,7 @@ author: replkit.mariadb contributors (@replkit)
 description:
   - Reports every replication connection of the server (C(SHOW ALL SLAVES STATUS)) with normalised, typed keys that
     are the same on MariaDB 10.5, 10.11 and 11.8, plus a RV(connections[].healthy) verdict per connection.
-  - Reports the server's GTID positions and the variables that matter for replication.
+  - Reports the server's GTID positions, the variables that matter for replication, and its databases.
   - Read-only; never changes anything.
 extends_documentation_fragment:
   - replkit.mariadb.mariadb
@@ -51,6 +51,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+databases:
+  description:
+    - The server's databases except C(mysql), C(information_schema), C(performance_schema) and C(sys), sorted as the
+      server lists them. The seeding step reads them to decide which replica still needs its source's data.
+  returned: always
+  type: list
+  elements: str
+  sample: [shop, shop_audit]
+  version_added: 0.2.0
 connections:
   description: One entry per replication connection, sorted by name.
   returned: always
@@ -239,6 +248,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     fetch_global_variables, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import find_connection, show_all_connections
+from ansible_collections.replkit.mariadb.plugins.module_utils.seed import SYSTEM_DATABASES
 
 SERVER_VARIABLES = ("gtid_binlog_pos", "gtid_current_pos", "gtid_slave_pos", "server_id", "gtid_domain_id",
                     "gtid_strict_mode", "read_only", "log_bin", "log_slave_updates", "log_replica_updates")
@@ -352,6 +362,9 @@ def main():
         try:
             variables = fetch_global_variables(cursor, SERVER_VARIABLES)
             rows = show_all_connections(cursor, info)
+            cursor.execute("SHOW DATABASES")
+            databases = [row["Database"] for row in cursor.fetchall()
+                         if row["Database"].lower() not in SYSTEM_DATABASES]
         except Exception as exc:  # PyMySQL raises several unrelated types
             module.fail_json(msg="Cannot read the replication state of the server: %s. The login user needs the "
                                  "REPLICATION MONITOR (or REPLICATION CLIENT / SUPER) privilege." % exc)
@@ -360,7 +373,8 @@ def main():
             row = find_connection(rows, name)
             rows = [row] if row is not None else []
         connections = sorted((normalize_connection(row) for row in rows), key=lambda entry: entry["connection_name"])
-        module.exit_json(changed=False, connections=connections, **server_facts(variables, info))
+        module.exit_json(changed=False, connections=connections, databases=databases,
+                         **server_facts(variables, info))
     finally:
         connection.close()
 

@@ -91,6 +91,12 @@ options:
         copies; tables only this server has are kept.
     type: bool
     default: false
+  stop_connection:
+    description:
+      - The name of this replica's replication connection from the source. When it runs, it is stopped before the copy
+        (replicated changes must not mix with the import) and left stopped, to be started from the new position by
+        M(replkit.mariadb.mariadb_multisource). Matters with O(force=true) on a replica that already replicates.
+    type: str
   set_gtid_slave_pos:
     description:
       - Merge the copy's GTID position into C(gtid_slave_pos) (only the domains in it change). Running replication
@@ -224,6 +230,8 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.gtid_state import 
     apply_slave_pos, plan_slave_pos, read_positions, set_global_gtid_slave_pos)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     Statement, execute, fail_on_input_errors, mariadb_common_argument_spec, open_session, pymysql)
+from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
+    find_connection, is_running, show_all_connections, stop_connection)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
     METHODS, client_options_text, dump_command, import_command, local_client_options, non_transactional, presence,
     private_directory, progress_record, rate_mb_s, select_databases, source_client_options, tail, write_private_file,
@@ -250,6 +258,7 @@ def argument_spec():
         allow_system_databases=dict(type="bool", default=False),
         non_transactional=dict(type="str", choices=["fail", "locked_dump"], default="fail"),
         force=dict(type="bool", default=False),
+        stop_connection=dict(type="str"),
         set_gtid_slave_pos=dict(type="bool", default=True),
         progress_file=dict(type="path"),
         dump_binary=dict(type="str", default="mariadb-dump"),
@@ -441,6 +450,15 @@ def seed(module, source_connection, method, databases, result):
     return position
 
 
+def stop_before_copy(module, cursor, info):
+    """The statement stopping O(stop_connection) when it runs, else None."""
+    name = module.params["stop_connection"]
+    if name is None:
+        return None
+    row = find_connection(show_all_connections(cursor, info), name)
+    return stop_connection(info, name) if is_running(row) else None
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
@@ -472,8 +490,13 @@ def main():
         if module._diff:
             result["diff"] = dict(before=before, after=dict(databases=selected, gtid_slave_pos="(the source's position "
                                                                                               "of the copy, merged)"))
+        running = stop_before_copy(module, cursor, info)
+        if running:
+            result["queries"].append(running.masked())
         if module.check_mode:
             module.exit_json(**result)
+        if running:
+            query(module, cursor, running, "stop the connection %r before the copy" % params["stop_connection"])
         position = seed(module, source_connection, method, selected, result)
         result["gtid_pos"] = position
         if params["set_gtid_slave_pos"]:

@@ -76,10 +76,13 @@ def check_edges(specs, problems):
             seen_hosts.add(source.host)
             seen_names[source.connection_name.lower()] = source
             valid.append(source)
-        if len(valid) > 1 and any(source.seed_method == "mariadb_backup" for source in valid):
+        if len(valid) > 1 and any((source.seed_method or specs[host].seed_method) == "mariadb_backup"
+                                  for source in valid):
             problems.append(problem(host, "mariadb_sources[].seed_method",
                                     "mariadb_backup copies one server's whole data directory, but %s has %d sources"
-                                    % (host, len(valid)), "use locked_dump or consistent_dump for a multi-source replica"))
+                                    % (host, len(valid)),
+                                    "use locked_dump or consistent_dump for a multi-source replica "
+                                    "(mariadb_seed_method or the source entry's seed_method)"))
         edges[host] = valid
     return edges
 
@@ -174,8 +177,10 @@ def connection_plan(host, source, specs, graph):
         "primary_ssl_key": source.ssl_key,
         "primary_ssl_verify_server_cert": source.ssl_verify_server_cert,
         "filters": dict(source.filters),
-        "seed": source.seed,
-        "seed_method": source.seed_method,
+        # The source entry's choice, else the host's (mariadb_seed, mariadb_seed_method), else the defaults.
+        "seed": source.seed or specs[host].seed or "auto",
+        "seed_method": source.seed_method or specs[host].seed_method,
+        "seed_databases": list(source.seed_databases) if source.seed_databases else None,
     }
 
 

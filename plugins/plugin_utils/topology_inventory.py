@@ -24,7 +24,8 @@ CONTRACT_VARS = (
     "mariadb_sources", "mariadb_writable", "mariadb_server_id", "mariadb_gtid_domain_id",
     "mariadb_auto_increment_increment", "mariadb_auto_increment_offset", "mariadb_log_slave_updates",
     "mariadb_gtid_ignore_duplicates", "mariadb_replication_host", "mariadb_port",
-    "mariadb_slave_parallel_threads", "mariadb_slave_parallel_mode", "ansible_host",
+    "mariadb_slave_parallel_threads", "mariadb_slave_parallel_mode", "ansible_host", "mariadb_seed",
+    "mariadb_seed_method",
 )
 FILTER_KEYS = (
     "replicate_do_db", "replicate_ignore_db", "replicate_do_table", "replicate_ignore_table",
@@ -33,7 +34,7 @@ FILTER_KEYS = (
 TABLE_FILTER_KEYS = frozenset(FILTER_KEYS[2:])
 SSL_FILE_KEYS = ("ssl_ca", "ssl_cert", "ssl_key")
 SOURCE_KEYS = frozenset(("host", "connection_name", "delay", "use_gtid", "ssl", "ssl_verify_server_cert", "seed",
-                         "seed_method") + SSL_FILE_KEYS + FILTER_KEYS)
+                         "seed_method", "seed_databases") + SSL_FILE_KEYS + FILTER_KEYS)
 USE_GTID_CHOICES = ("current_pos", "slave_pos")
 SEED_CHOICES = ("auto", "always", "never")
 SEED_METHOD_CHOICES = ("locked_dump", "consistent_dump", "mariadb_backup")
@@ -59,8 +60,9 @@ class SourceSpec(NamedTuple):
     ssl_key: str | None
     ssl_verify_server_cert: bool | None
     filters: dict
-    seed: str
+    seed: str | None
     seed_method: str | None
+    seed_databases: tuple | None
 
 
 class HostSpec(NamedTuple):
@@ -79,6 +81,8 @@ class HostSpec(NamedTuple):
     port: int
     slave_parallel_threads: int | None
     slave_parallel_mode: str | None
+    seed: str | None
+    seed_method: str | None
 
 
 def problem(hosts, variable, what, fix):
@@ -250,9 +254,21 @@ def check_source(host, index, entry, problems):
         use_gtid=check_choice(host, where + ".use_gtid", entry.get("use_gtid"), USE_GTID_CHOICES, problems),
         ssl=ssl, ssl_ca=files["ssl_ca"], ssl_cert=files["ssl_cert"], ssl_key=files["ssl_key"],
         ssl_verify_server_cert=verify, filters=filters,
-        seed=check_choice(host, where + ".seed", entry.get("seed"), SEED_CHOICES, problems) or "auto",
+        seed=check_choice(host, where + ".seed", entry.get("seed"), SEED_CHOICES, problems),
         seed_method=check_choice(host, where + ".seed_method", entry.get("seed_method"), SEED_METHOD_CHOICES, problems),
+        seed_databases=_check_seed_databases(host, where + ".seed_databases", entry.get("seed_databases"), problems),
     )
+
+
+def _check_seed_databases(host, variable, value, problems):
+    """The databases to seed from one source, or None for "every non-system database of the source"."""
+    if value is None:
+        return None
+    names = check_string_list(host, variable, value, problems)
+    if isinstance(value, (list, tuple)) and not value:
+        problems.append(problem(host, variable, "is an empty list",
+                                "list the databases to copy, or set seed: never to copy none"))
+    return tuple(names) or None
 
 
 # ---------------------------------------------------------------- one host
@@ -295,4 +311,6 @@ def check_host(name, host_vars, problems):
                                          0, MAX_PARALLEL_THREADS, problems),
         slave_parallel_mode=check_choice(name, "mariadb_slave_parallel_mode", get("mariadb_slave_parallel_mode"),
                                          PARALLEL_MODE_CHOICES, problems),
+        seed=check_choice(name, "mariadb_seed", get("mariadb_seed"), SEED_CHOICES, problems),
+        seed_method=check_choice(name, "mariadb_seed_method", get("mariadb_seed_method"), SEED_METHOD_CHOICES, problems),
     )

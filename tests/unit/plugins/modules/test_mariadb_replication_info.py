@@ -34,6 +34,9 @@ ROW_BROKEN = {
 }
 
 
+DATABASES = ("information_schema", "mysql", "performance_schema", "shop", "sys", "Crm")
+
+
 def variables(**overrides):
     values = dict(GTID_BINLOG_POS="1-1-3", GTID_CURRENT_POS="1-1-3", GTID_SLAVE_POS="1-1-3", SERVER_ID="2",
                   GTID_DOMAIN_ID="0", GTID_STRICT_MODE="OFF", READ_ONLY="OFF", LOG_BIN="ON", LOG_SLAVE_UPDATES="ON")
@@ -43,7 +46,8 @@ def variables(**overrides):
 
 def script(version="10.11.6-MariaDB-log", rows=(ROW_A, ROW_BROKEN), word="REPLICAS", **overrides):
     return [Expect(r"SELECT VERSION\(\) AS version", rows=[{"version": version}]), variables(**overrides),
-            Expect(r"SHOW ALL %s STATUS" % word, rows=list(rows))]
+            Expect(r"SHOW ALL %s STATUS" % word, rows=list(rows)),
+            Expect(r"SHOW DATABASES", rows=[{"Database": name} for name in DATABASES])]
 
 
 def run(args, steps, check_mode=False):
@@ -55,6 +59,7 @@ def test_reports_connections_and_server_facts(check_mode):
     result, cursor = run({}, script(), check_mode=check_mode)
     assert result["changed"] is False and result["failed"] is False
     assert [c["connection_name"] for c in result["connections"]] == ["Broken", "a"]
+    assert result["databases"] == ["shop", "Crm"], "system databases are left out, the others kept as listed"
     broken, good = result["connections"]
     assert good["healthy"] is True and broken["healthy"] is False
     assert good["master_port"] == 3307 and good["seconds_behind_master"] == 0

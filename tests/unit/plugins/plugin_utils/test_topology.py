@@ -234,7 +234,7 @@ def test_connection_defaults_and_options():
         "primary_ssl_cert": None, "primary_ssl_key": None, "primary_ssl_verify_server_cert": None,
         "filters": {"replicate_do_db": [], "replicate_ignore_db": [], "replicate_do_table": [],
                     "replicate_ignore_table": [], "replicate_wild_do_table": [], "replicate_wild_ignore_table": ["tmp%.%"]},
-        "seed": "never", "seed_method": None,
+        "seed": "never", "seed_method": None, "seed_databases": None,
     }
 
 

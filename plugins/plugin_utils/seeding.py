@@ -1,0 +1,166 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which replica is seeded from which source, with what, and in which order.
+
+Pure: it reads the topology plan and what every server holds right now (its
+non-system databases and its replication connections) and returns the seed
+steps in rounds. A step's source is complete before the step runs: a server
+seeded in round 1 can be the source of a step in round 2 (a ring filled from
+the one member that has data, a site master's replicas after the master).
+
+Rules, per planned connection (replica <- source):
+- ``seed: never``: no step. ``seed: always``: a step on every run (forced).
+- ``seed: auto``: no step when the connection already exists (the replica was
+  set up before: never seed twice). Otherwise the databases to copy are the
+  source's (those it holds now or will get from earlier steps, or the entry's
+  ``seed_databases``), leaving out any the replica itself is the origin of
+  (master-master: B was built from A, so A is not seeded back from B). None of
+  them on the replica: a step. All of them: nothing to do. Some: a problem, the
+  replica holds data of its own under those names.
+- One replica must not get the same database from two origins (two primaries
+  of an aggregator that both have a ``shop``): a problem.
+- ``mariadb_backup`` copies the source's whole server: the replica must hold no
+  database of its own (else a problem), and it gets every database.
+"""
+
+from __future__ import annotations
+
+DEFAULT_METHOD = "consistent_dump"
+
+
+class SeedPlanError(ValueError):
+    """The seeding cannot be planned; ``problems`` lists every reason."""
+
+    def __init__(self, problems):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _facts_of(facts, host, problems):
+    entry = facts.get(host)
+    if not isinstance(entry, dict) or not isinstance(entry.get("databases"), list):
+        problems.append("%s: what this server holds is unknown (no databases fact); the seeding step reads it with "
+                        "replkit.mariadb.mariadb_replication_info on every host of the topology first" % host)
+        return [], []
+    return list(entry["databases"]), [str(name).lower() for name in entry.get("connections") or []]
+
+
+class _Planner:
+    def __init__(self, plan, facts, default_method):
+        self.problems = []
+        self.default_method = default_method
+        # host -> {database: origin host}; grows as steps are planned.
+        self.holds = {}
+        self.connections = {}
+        # replica -> {database: origin} brought by planned steps.
+        self.imports = {}
+        for host in sorted(plan):
+            databases, connections = _facts_of(facts, host, self.problems)
+            self.holds[host] = {name: host for name in databases}
+            self.connections[host] = connections
+            self.imports[host] = {}
+        self.edges = []
+        for host in sorted(plan):
+            for connection in plan[host].get("connections", []):
+                self.edges.append((host, connection))
+        self.round_into = {host: 0 for host in plan}
+        self.steps, self.skipped = [], []
+
+    def wanted(self, replica, connection):
+        """The databases this edge would copy, or None after reporting a problem."""
+        source = connection["source"]
+        held = self.holds.get(source, {})
+        listed = connection.get("seed_databases")
+        if listed:
+            missing = [name for name in listed if name not in held]
+            if missing:
+                self.problems.append(
+                    "%s: mariadb_sources entry for %s lists seed_databases %s, which %s does not hold (it holds: %s); "
+                    "fix the list" % (replica, source, ", ".join(missing), source, ", ".join(sorted(held)) or "none"))
+                return None
+            return list(listed)
+        return sorted(name for name, origin in held.items() if origin != replica)
+
+    def decide(self, replica, connection):
+        source, name = connection["source"], connection["name"]
+        mode = connection.get("seed") or "auto"
+        method = connection.get("seed_method") or self.default_method
+        base = {"replica": replica, "source": source, "connection": name}
+        if mode == "never":
+            self.skipped.append(dict(base, reason="seed: never"))
+            return
+        if mode == "auto" and name.lower() in self.connections[replica]:
+            self.skipped.append(dict(base, reason="the connection exists already (set up before)"))
+            return
+        databases = self.wanted(replica, connection)
+        if databases is None:
+            return
+        if not databases and mode == "auto":
+            self.skipped.append(dict(base, reason="%s holds no database to copy" % source))
+            return
+        present = [db for db in databases if db in self.holds[replica]]
+        clashes = [db for db in present if db in self.imports[replica]
+                   and self.imports[replica][db] != self.holds[source].get(db)]
+        if clashes:
+            self.problems.append(
+                "%s: would get database(s) %s both from %s and from %s (an earlier source); give each source of this "
+                "replica its own databases, or set seed_databases (or seed: never) on one of the mariadb_sources "
+                "entries" % (replica, ", ".join(clashes), source,
+                             ", ".join(sorted({self.imports[replica][db] for db in clashes}))))
+            return
+        if mode == "auto":
+            own = sorted(db for db in self.holds[replica] if db not in databases)
+            if method == "mariadb_backup" and own:
+                self.problems.append(
+                    "%s: seed_method mariadb_backup replaces the whole server with %s's copy, but %s holds databases of "
+                    "its own (%s); use consistent_dump, or set seed: never on the entry and copy by hand"
+                    % (replica, source, replica, ", ".join(own)))
+                return
+            if len(present) == len(databases):
+                self.skipped.append(dict(base, reason="%s already holds %s" % (replica, ", ".join(databases))))
+                return
+            if present:
+                self.problems.append(
+                    "%s: holds %s but not %s of what it would copy from %s, so a copy would mix with data of its own; "
+                    "compare with %s and remove what is stale, or set seed_databases, or seed: always to overwrite, "
+                    "or seed: never on the mariadb_sources entry"
+                    % (replica, ", ".join(present), ", ".join(db for db in databases if db not in present), source,
+                       source))
+                return
+        step_round = self.round_into[source] + 1
+        for db in databases:
+            origin = self.holds[source].get(db, source)
+            self.holds[replica][db] = origin
+            self.imports[replica][db] = origin
+        self.round_into[replica] = max(self.round_into[replica], step_round)
+        self.steps.append(dict(base, round=step_round, method=method, force=mode == "always",
+                               databases=None if method == "mariadb_backup" else databases))
+
+    def run(self):
+        pending = list(self.edges)
+        while pending:
+            incoming = {replica for replica, _connection in pending}
+            # Ready: the source's own seeding is decided. In a cycle nothing is: take the edge whose source
+            # holds the most data (the one a ring or pair is built from), ties by name.
+            ready = [edge for edge in pending if edge[1]["source"] not in incoming]
+            if not ready:
+                ready = [max(pending, key=lambda edge: (len(self.holds.get(edge[1]["source"], {})),
+                                                        [-ord(c) for c in edge[1]["source"]]))]
+            edge = ready[0]
+            pending.remove(edge)
+            self.decide(*edge)
+        if self.problems:
+            raise SeedPlanError(sorted(set(self.problems)))
+        rounds = max([step["round"] for step in self.steps] or [0])
+        return {"steps": self.steps, "skipped": self.skipped, "rounds": rounds}
+
+
+def plan_seeding(plan, facts, default_method=DEFAULT_METHOD):
+    """``{"steps": [...], "skipped": [...], "rounds": N}`` for the topology ``plan`` and the servers' ``facts``.
+
+    ``facts``: host -> {"databases": [names, system ones left out], "connections": [connection names]}.
+    Each step: replica, source, connection, round (1..N), method, force, databases (None: the whole server).
+    Raises SeedPlanError listing every problem.
+    """
+    return _Planner(plan, facts, default_method).run()

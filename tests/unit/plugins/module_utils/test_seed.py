@@ -1,0 +1,95 @@
+"""Pure parts of logical seeding: option files, command lines, the position in the dump stream, selection."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
+    PositionScanner, client_options_text, dump_command, import_command, local_client_options, non_transactional,
+    option_value, presence, private_directory, progress_record, select_databases, write_private_file, write_progress)
+
+HEADER = (b"-- MariaDB dump\n-- CHANGE MASTER TO MASTER_LOG_FILE='mariadb-bin.000003', MASTER_LOG_POS=1337;\n"
+          b"CREATE TABLE t (x int);\nINSERT INTO t VALUES (1);\n"
+          b"-- Preferably use GTID to start replication from GTID position:\n\n"
+          b"-- SET GLOBAL gtid_slave_pos='1-11-4031,2-12-880';\n")
+
+
+@pytest.mark.parametrize("size", [1, 7, 50, len(HEADER)])
+def test_scanner_finds_the_position_whatever_the_chunking(size):
+    scanner = PositionScanner()
+    for start in range(0, len(HEADER), size):
+        scanner.feed(HEADER[start:start + size])
+    assert scanner.gtid_pos == "1-11-4031,2-12-880"
+    assert (scanner.binlog_file, scanner.binlog_pos) == ("mariadb-bin.000003", 1337)
+
+
+def test_scanner_ignores_a_position_that_is_data_and_accepts_an_empty_one():
+    scanner = PositionScanner()
+    scanner.feed(b"INSERT INTO t VALUES ('-- SET GLOBAL gtid_slave_pos=''9-9-9'';');\n")
+    assert scanner.gtid_pos is None
+    scanner.feed(b"-- SET GLOBAL gtid_slave_pos='';\n")
+    assert scanner.gtid_pos == ""
+
+
+def test_option_values_survive_quotes_backslashes_and_comment_characters():
+    assert option_value("pa'ss\"wo\\rd;#x") == '"pa\'ss\\"wo\\\\rd;#x"'
+    with pytest.raises(ValueError):
+        option_value("two\nlines")
+    text = client_options_text({"host": "10.0.0.1", "port": 3306, "user": "u", "password": None})
+    assert text == '[client]\nhost="10.0.0.1"\nport="3306"\nuser="u"\n'
+
+
+def test_local_login_uses_the_socket_or_tcp():
+    socket = local_client_options({"login_unix_socket": "/run/mysqld/mysqld.sock", "login_user": None,
+                                   "login_password": None})
+    assert socket == {"socket": "/run/mysqld/mysqld.sock", "user": None, "password": None}
+    tcp = local_client_options({"login_unix_socket": None, "login_host": "127.0.0.1", "login_port": 3307,
+                                "login_user": "admin", "login_password": "x"})
+    assert tcp["protocol"] == "tcp" and tcp["port"] == 3307
+
+
+def test_commands_carry_no_secret_and_fit_each_method():
+    consistent = dump_command("mariadb-dump", "/tmp/d/source.cnf", "consistent_dump", ["shop"])
+    assert consistent[1] == "--defaults-file=/tmp/d/source.cnf"
+    assert {"--single-transaction", "--master-data=2", "--gtid", "--routines", "--triggers", "--events"} <= set(consistent)
+    locked = dump_command("mariadb-dump", "/tmp/d/source.cnf", "locked_dump", ["shop", "crm"])
+    assert "--single-transaction" not in locked and "--skip-lock-tables" in locked
+    assert locked[2:5] == ["--databases", "shop", "crm"]
+    importer = import_command("mariadb", "/tmp/d/local.cnf")
+    assert importer[1] == "--defaults-file=/tmp/d/local.cnf"
+    assert "--init-command=SET SESSION sql_log_bin=0" in importer
+    assert not any("password" in arg for arg in consistent + locked + importer)
+
+
+def test_private_files_are_0600_in_a_0700_directory(tmp_path):
+    directory = private_directory(str(tmp_path))
+    path = write_private_file(directory, "source.cnf", "[client]\n")
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    progress = str(tmp_path / "progress.json")
+    write_progress(progress, progress_record("copying", 3 * 1048576, 100.0, now=102.0))
+    record = json.loads(open(progress).read())
+    assert record == {"phase": "copying", "bytes": 3145728, "mb": 3.0, "seconds": 2.0, "rate_mb_s": 1.5,
+                      "updated_at": 102.0}
+    assert stat.S_IMODE(os.stat(progress).st_mode) == 0o600
+
+
+def test_database_selection():
+    available = ["crm", "information_schema", "mysql", "performance_schema", "shop", "sys"]
+    assert select_databases(available, None, False) == (["crm", "shop"], [])
+    selected, problems = select_databases(available, ["shop", "mysql", "gone", "shop"], False)
+    assert selected == ["shop"] and len(problems) == 2
+    assert select_databases(available, ["mysql"], True) == (["mysql"], [])
+
+
+def test_non_transactional_tables_and_presence():
+    rows = [{"db": "shop", "name": "items", "engine": "InnoDB"}, {"db": "shop", "name": "legacy", "engine": "MyISAM"},
+            {"db": "shop", "name": "cache", "engine": "MEMORY"}]
+    assert non_transactional(rows) == ["shop.legacy (MyISAM)", "shop.cache (MEMORY)"]
+    assert presence(["shop"], ["shop", "crm"]) == "partial"
+    assert presence([], ["shop"]) == "absent"
+    assert presence(["crm", "shop", "x"], ["shop", "crm"]) == "present"

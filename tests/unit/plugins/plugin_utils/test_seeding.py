@@ -1,0 +1,122 @@
+"""The seed planner: which replica is seeded from which source, in which round, and what it refuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.replkit.mariadb.plugins.plugin_utils.seeding import SeedPlanError, plan_seeding
+from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology import plan_topology
+
+
+def facts(**held):
+    """host=[databases] or host=([databases], [connections])."""
+    result = {}
+    for host, value in held.items():
+        databases, connections = value if isinstance(value, tuple) else (value, [])
+        result[host] = {"databases": list(databases), "connections": list(connections)}
+    return result
+
+
+def steps_of(result):
+    return [(step["round"], step["replica"], step["source"], step["databases"]) for step in result["steps"]]
+
+
+AGGREGATOR = {
+    "db1": {"mariadb_writable": True},
+    "db2": {"mariadb_writable": True},
+    "backup": {"mariadb_sources": ["db1", {"host": "db2", "connection_name": "crm"}]},
+}
+PAIR = {"a": {"mariadb_writable": True, "mariadb_sources": ["b"]},
+        "b": {"mariadb_writable": False, "mariadb_sources": ["a"]}}
+RING = {"m1": {"mariadb_writable": True, "mariadb_sources": ["m3"]},
+        "m2": {"mariadb_writable": True, "mariadb_sources": ["m1"]},
+        "m3": {"mariadb_writable": True, "mariadb_sources": ["m2"]}}
+
+
+def test_aggregator_gets_each_primarys_databases_in_one_round():
+    result = plan_seeding(plan_topology(AGGREGATOR), facts(db1=["shop", "shop_audit"], db2=["crm"], backup=[]))
+    assert steps_of(result) == [(1, "backup", "db1", ["shop", "shop_audit"]), (1, "backup", "db2", ["crm"])]
+    assert [step["connection"] for step in result["steps"]] == ["db1", "crm"]
+    assert all(step["method"] == "consistent_dump" and not step["force"] for step in result["steps"])
+    assert result["rounds"] == 1
+
+
+def test_rerun_never_seeds_again():
+    plan = plan_topology(AGGREGATOR)
+    seeded = facts(db1=["shop"], db2=["crm"], backup=(["shop", "crm"], ["db1", "CRM"]))
+    result = plan_seeding(plan, seeded)
+    assert result["steps"] == [] and result["rounds"] == 0
+    assert {item["reason"] for item in result["skipped"]} == {"the connection exists already (set up before)"}
+    # Without connections (seeded by hand), the data already there is enough not to copy.
+    by_hand = plan_seeding(plan, facts(db1=["shop"], db2=["crm"], backup=["shop", "crm"]))
+    assert by_hand["steps"] == [] and "already holds" in by_hand["skipped"][0]["reason"]
+
+
+def test_master_master_bootstrap_builds_b_from_a_and_never_a_from_b():
+    result = plan_seeding(plan_topology(PAIR), facts(a=["important"], b=[]))
+    assert steps_of(result) == [(1, "b", "a", ["important"])]
+    assert result["skipped"] == [{"replica": "a", "source": "b", "connection": "b", "reason": "b holds no database to copy"}]
+
+
+def test_pair_with_data_on_both_sides_copies_only_what_each_lacks():
+    result = plan_seeding(plan_topology(PAIR), facts(a=["one"], b=["two"]))
+    assert sorted(steps_of(result)) == [(1, "b", "a", ["one"]), (2, "a", "b", ["two"])]
+
+
+def test_ring_is_filled_from_its_one_member_with_data_round_by_round():
+    result = plan_seeding(plan_topology(RING), facts(m1=["app"], m2=[], m3=[]))
+    assert steps_of(result) == [(1, "m2", "m1", ["app"]), (2, "m3", "m2", ["app"])]
+    assert result["skipped"][0]["replica"] == "m1"
+    assert result["rounds"] == 2
+
+
+def test_replicas_of_a_relay_are_seeded_after_it():
+    plan = plan_topology({"p": {"mariadb_writable": True}, "relay": {"mariadb_sources": ["p"]},
+                          "leaf": {"mariadb_sources": ["relay"]}})
+    result = plan_seeding(plan, facts(p=["app"], relay=[], leaf=[]))
+    assert steps_of(result) == [(1, "relay", "p", ["app"]), (2, "leaf", "relay", ["app"])]
+
+
+def test_never_always_methods_and_listed_databases():
+    inventory = {
+        "db1": {"mariadb_writable": True}, "db2": {"mariadb_writable": True},
+        "backup": {"mariadb_seed_method": "locked_dump", "mariadb_sources": [
+            {"host": "db1", "seed": "always", "seed_databases": ["shop"]},
+            {"host": "db2", "seed": "never"}]},
+    }
+    result = plan_seeding(plan_topology(inventory), facts(db1=["shop", "tmp"], db2=["crm"], backup=(["shop"], ["db1"])))
+    assert steps_of(result) == [(1, "backup", "db1", ["shop"])]
+    assert result["steps"][0]["force"] is True and result["steps"][0]["method"] == "locked_dump"
+    assert result["skipped"] == [{"replica": "backup", "source": "db2", "connection": "db2", "reason": "seed: never"}]
+
+
+def test_mariadb_backup_copies_the_whole_server():
+    inventory = {"p": {"mariadb_writable": True}, "r": {"mariadb_sources": [{"host": "p", "seed_method": "mariadb_backup"}]}}
+    result = plan_seeding(plan_topology(inventory), facts(p=["app"], r=[]))
+    assert result["steps"][0]["method"] == "mariadb_backup" and result["steps"][0]["databases"] is None
+
+
+@pytest.mark.parametrize("inventory, held, expected", [
+    (AGGREGATOR, facts(db1=["shop"], db2=["shop"], backup=[]),
+     "backup: would get database(s) shop both from db2 and from db1"),
+    (AGGREGATOR, facts(db1=["shop", "shop_audit"], db2=[], backup=["shop"]),
+     "backup: holds shop but not shop_audit of what it would copy from db1"),
+    ({"p": {"mariadb_writable": True}, "r": {"mariadb_sources": [{"host": "p", "seed_method": "mariadb_backup"}]}},
+     facts(p=["app"], r=["mine"]),
+     "r: seed_method mariadb_backup replaces the whole server with p's copy, but r holds databases of its own (mine)"),
+    ({"p": {"mariadb_writable": True}, "r": {"mariadb_sources": [{"host": "p", "seed_databases": ["nope"]}]}},
+     facts(p=["app"], r=[]), "r: mariadb_sources entry for p lists seed_databases nope, which p does not hold"),
+    (AGGREGATOR, facts(db1=["shop"], db2=["crm"]), "backup: what this server holds is unknown"),
+])
+def test_conflicts_are_reported_with_host_variable_and_fix(inventory, held, expected):
+    with pytest.raises(SeedPlanError) as caught:
+        plan_seeding(plan_topology(inventory), held)
+    assert any(line.startswith(expected) for line in caught.value.problems), caught.value.problems
+
+
+def test_every_problem_is_reported_at_once():
+    held = facts(db1=["shop"], db2=["shop"], backup=[], )
+    inventory = dict(AGGREGATOR, lone={"mariadb_sources": [{"host": "db1", "seed_databases": ["x"]}]})
+    with pytest.raises(SeedPlanError) as caught:
+        plan_seeding(plan_topology(inventory), dict(held, lone={"databases": [], "connections": []}))
+    assert len(caught.value.problems) == 2
