@@ -30,10 +30,10 @@ def seed_step_text(entry):
         raise AnsibleFilterError("seed_step_text expects a step or skipped entry of seed_plan, got %r" % (entry,))
     where = "%s <- %s (connection %r)" % (entry.get("replica"), entry.get("source"), entry.get("connection"))
     if "reason" in entry:
-        return "%s: not seeded, %s" % (where, entry["reason"])
+        return "%s - not seeded, %s" % (where, entry["reason"])
     what = ", ".join(entry.get("databases") or []) or "the whole server"
-    return "%s: round %s, %s%s of %s" % (where, entry.get("round"), entry.get("method"),
-                                         " (forced)" if entry.get("force") else "", what)
+    forced = " (forced)" if entry.get("force") else ""
+    return "%s - round %s, %s%s of %s" % (where, entry.get("round"), entry.get("method"), forced, what)
 
 
 class FilterModule:

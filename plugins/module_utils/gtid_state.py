@@ -18,6 +18,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.replication import
 
 POSITION_VARIABLES = ("gtid_binlog_pos", "gtid_current_pos", "gtid_slave_pos")
 
+
 def start_threads(info, name, row):
     """Start again exactly the threads of ``row`` that ran: both, or only the IO or the SQL thread."""
     io_ran = row.get("Slave_IO_Running") in ("Yes", "Connecting")
@@ -26,8 +27,10 @@ def start_threads(info, name, row):
         return start_connection(info, name)
     return Statement("START %s %%s %s" % (info.replica_word, "IO_THREAD" if io_ran else "SQL_THREAD"), (name,))
 
+
 def set_global_gtid_slave_pos(position):
     return Statement("SET GLOBAL gtid_slave_pos = %s", (position,))
+
 
 def run(module, cursor, statement, what, hint):
     try:
@@ -35,6 +38,7 @@ def run(module, cursor, statement, what, hint):
     except Exception as exc:  # PyMySQL raises several unrelated types
         module.fail_json(msg="Failed to %s (%s): %s. %s" % (what, statement.masked(), exc, hint))
     return None
+
 
 def read_positions(module, cursor):
     """The three position variables as strings, and parsed."""
@@ -45,6 +49,7 @@ def read_positions(module, cursor):
     except GtidError as exc:
         module.fail_json(msg="The server returned a GTID position this module cannot read: %s" % exc)
     return texts, parsed
+
 
 def plan_slave_pos(module, cursor, info, current, wanted, mode="merge", stop_replication=True):
     """The desired position and the statements that set it; None when nothing changes."""
@@ -66,6 +71,7 @@ def plan_slave_pos(module, cursor, info, current, wanted, mode="merge", stop_rep
         names=names,
     )
 
+
 def apply_slave_pos(module, cursor, plan):
     """Stop, set, start again; on a failure, restart what was stopped before failing."""
     stopped = []
@@ -84,6 +90,7 @@ def apply_slave_pos(module, cursor, plan):
     for start, name in zip(plan["starts"], plan["names"]):
         run(module, cursor, start, "start replication connection %r again after setting gtid_slave_pos" % name,
             "gtid_slave_pos was set; check the connection with mariadb_replication_info and start it by hand.")
+
 
 def restart_then_fail(module, cursor, plan, stopped, failure):
     problems = []

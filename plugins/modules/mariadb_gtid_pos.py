@@ -215,20 +215,6 @@ def validate(module):
     return parsed
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def binlog_gtid_pos(module, cursor):
     params = module.params
     statement = Statement("SELECT BINLOG_GTID_POS(%s, %s) AS pos", (params["binlog_file"], params["binlog_pos"]))

@@ -78,8 +78,8 @@ options:
       - What the account is for, which decides its global privileges.
       - V(replication) is the account replicas connect with (see the description).
       - V(seed) is the account a replica seeding itself with C(mariadb-dump) logs in with
-        (M(replkit.mariadb.mariadb_seed)): C(SELECT), C(SHOW VIEW), C(TRIGGER), C(EVENT), C(LOCK TABLES), C(RELOAD) (for
-        the read lock of C(locked_dump)) and the monitor privilege. It can read every table, so scope it to the
+        (M(replkit.mariadb.mariadb_seed)). It gets C(SELECT), C(SHOW VIEW), C(TRIGGER), C(EVENT), C(LOCK TABLES), C(RELOAD)
+        (for the read lock of C(locked_dump)) and the monitor privilege. It can read every table, so scope it to the
         replicas' addresses and use its own password.
     type: str
     choices: [replication, seed]

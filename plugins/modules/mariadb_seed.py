@@ -15,17 +15,17 @@ description:
     over the network, piped straight into the local C(mariadb) client, so the data never touches the controller
     or a disk. Then merges the source's GTID position of the copy into C(gtid_slave_pos), per domain, so a
     replication connection from that source starts exactly after the copy.
-  - O(method=locked_dump) is the classic procedure: C(FLUSH TABLES WITH READ LOCK) held in the module's own connection
-    to the source, C(@@gtid_binlog_pos) noted, the dump, C(UNLOCK TABLES). Writes on the source wait for the whole
-    dump; RV(write_block_seconds) says how long.
+  - O(method=locked_dump) is the classic procedure. C(FLUSH TABLES WITH READ LOCK) is held in the module's own
+    connection to the source, C(@@gtid_binlog_pos) noted, the dump taken, then C(UNLOCK TABLES). Writes on the source
+    wait for the whole dump; RV(write_block_seconds) says how long.
   - O(method=consistent_dump) dumps inside one C(START TRANSACTION WITH CONSISTENT SNAPSHOT) and takes the GTID position
     of that snapshot (C(--single-transaction --master-data=2 --gtid)), so writes on the source go on. It is only
     consistent for transactional (InnoDB) tables; see O(non_transactional).
   - The import is not written to this server's binary log (C(sql_log_bin=0)), so on a ring or master-master pair the
     imported rows do not travel back to the source under this server's domain.
   - Idempotent by what the replica holds. When every selected database already exists here, nothing is copied unless
-    O(force=true). When only some exist, the module fails before copying: the replica holds data of its own under
-    those names.
+    O(force=true). When only some exist, the module fails before copying, because the replica holds data of its
+    own under those names.
 extends_documentation_fragment:
   - replkit.mariadb.mariadb
 options:
@@ -218,9 +218,7 @@ queries:
   sample: ["FLUSH TABLES WITH READ LOCK", "UNLOCK TABLES", "SET GLOBAL gtid_slave_pos = '1-11-4031,2-12-880'"]
 """
 
-import os
 import shutil
-import subprocess
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -233,12 +231,10 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
     find_connection, is_running, show_all_connections, stop_connection)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
-    METHODS, client_options_text, dump_command, import_command, local_client_options, non_transactional, presence,
-    private_directory, progress_record, rate_mb_s, select_databases, source_client_options, tail, write_private_file,
-    write_progress, PositionScanner)
+    METHODS, non_transactional, presence, private_directory, progress_record, rate_mb_s, select_databases,
+    write_progress)
+from ansible_collections.replkit.mariadb.plugins.module_utils.seed_transfer import DumpPipe
 
-CHUNK = 1 << 20
-PROGRESS_EVERY = 2.0
 LOCK = Statement("FLUSH TABLES WITH READ LOCK")
 UNLOCK = Statement("UNLOCK TABLES")
 
@@ -294,8 +290,8 @@ def connect_source(module):
     kwargs = dict(host=params["source_host"], port=params["source_port"], user=params["source_user"],
                   password=params["source_password"] or "", connect_timeout=params["connect_timeout"],
                   autocommit=True, charset="utf8mb4", cursorclass=pymysql.cursors.DictCursor)
-    ssl = {key: params[option] for option, key in (("source_ssl_ca", "ca"), ("source_ssl_cert", "cert"),
-                                                    ("source_ssl_key", "key")) if params[option]}
+    tls_options = (("source_ssl_ca", "ca"), ("source_ssl_cert", "cert"), ("source_ssl_key", "key"))
+    ssl = {key: params[option] for option, key in tls_options if params[option]}
     if ssl:
         kwargs["ssl"] = ssl
     try:
@@ -349,70 +345,6 @@ def choose_method(module, source_cursor, databases):
     return None
 
 
-class Seeder:
-    """Runs mariadb-dump into the mariadb client, counting bytes and reading the position on the way."""
-
-    def __init__(self, module, method, databases, workdir):
-        self.module = module
-        self.method = method
-        self.databases = databases
-        self.workdir = workdir
-        self.scanner = PositionScanner()
-        self.bytes = 0
-
-    def run(self):
-        params = self.module.params
-        source_cnf = write_private_file(self.workdir, "source.cnf", client_options_text(source_client_options(params)))
-        local_cnf = write_private_file(self.workdir, "local.cnf", client_options_text(local_client_options(params)))
-        dump_err = open(os.path.join(self.workdir, "dump.err"), "w+")
-        import_err = open(os.path.join(self.workdir, "import.err"), "w+")
-        started = time.time()
-        write_progress(params["progress_file"], progress_record("copying", 0, started))
-        importer = subprocess.Popen(import_command(params["client_binary"], local_cnf), stdin=subprocess.PIPE,
-                                    stdout=subprocess.DEVNULL, stderr=import_err)
-        dumper = subprocess.Popen(dump_command(params["dump_binary"], source_cnf, self.method, self.databases),
-                                  stdout=subprocess.PIPE, stderr=dump_err)
-        broken = False
-        last = started
-        try:
-            while True:
-                chunk = dumper.stdout.read1(CHUNK)
-                if not chunk:
-                    break
-                self.scanner.feed(chunk)
-                try:
-                    importer.stdin.write(chunk)
-                except BrokenPipeError:
-                    broken = True
-                    dumper.kill()
-                    break
-                self.bytes += len(chunk)
-                now = time.time()
-                if now - last >= PROGRESS_EVERY:
-                    write_progress(params["progress_file"], progress_record("copying", self.bytes, started, now))
-                    last = now
-        finally:
-            dump_rc = dumper.wait()
-            try:
-                importer.stdin.close()
-            except BrokenPipeError:
-                broken = True
-            import_rc = importer.wait()
-        seconds = time.time() - started
-        write_progress(params["progress_file"], progress_record("copied", self.bytes, started))
-        failures = []
-        if dump_rc != 0 and not broken:
-            failures.append("mariadb-dump from %s exited %d: %s" % (params["source_host"], dump_rc, self._read(dump_err)))
-        if import_rc != 0 or broken:
-            failures.append("the import into this server exited %d: %s" % (import_rc, self._read(import_err)))
-        return seconds, failures
-
-    @staticmethod
-    def _read(handle):
-        handle.seek(0)
-        return tail(handle.read()) or "(no message)"
-
-
 def seed(module, source_connection, method, databases, result):
     """Copy; returns the GTID position of the copy. The read lock of locked_dump lives in ``source_connection``."""
     params = module.params
@@ -426,7 +358,7 @@ def seed(module, source_connection, method, databases, result):
             query(module, cursor, LOCK, "lock the source for the dump")
             position = query(module, cursor, Statement("SELECT @@GLOBAL.gtid_binlog_pos AS pos"),
                              "read the source's position")[0]["pos"] or ""
-        seeder = Seeder(module, method, databases, workdir)
+        seeder = DumpPipe(module.params, method, databases, workdir)
         seconds, failures = seeder.run()
     finally:
         if locked_at is not None:
@@ -488,8 +420,8 @@ def main():
         method = choose_method(module, source_cursor, selected)
         result.update(changed=True, method=method)
         if module._diff:
-            result["diff"] = dict(before=before, after=dict(databases=selected, gtid_slave_pos="(the source's position "
-                                                                                              "of the copy, merged)"))
+            predicted = dict(databases=selected, gtid_slave_pos="(the source's position of the copy, merged)")
+            result["diff"] = dict(before=before, after=predicted)
         running = stop_before_copy(module, cursor, info)
         if running:
             result["queries"].append(running.masked())

@@ -1,0 +1,416 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure helpers of the mariadb-backup seeding method (no server, no network).
+
+The modules mariadb_backup_stream and mariadb_backup_restore keep their I/O
+thin and put here what tests reach without MariaDB: the wire framing between
+sender and receiver, the progress file record, the files mariadb-backup
+writes (binary log position, checkpoints), which files of a copy carry the
+source's replication state, and the input checks.
+
+Wire protocol (one TCP connection, sender to receiver unless noted)::
+
+    hello   MAGIC (6 bytes) + token length (2 bytes, big endian) + token (UTF-8)
+    answer  receiver -> sender: ACCEPT or REJECT (1 byte)
+    frames  kind (1 byte) + value (8 bytes, big endian):
+              DATA  value = payload length, payload follows (xbstream bytes)
+              END   value = total payload bytes sent; the stream is complete
+              ABORT value = message length, UTF-8 message follows
+    answer  receiver -> sender after END: ACCEPT when the copy was extracted, else REJECT
+
+The END frame lets the receiver tell a complete stream from a sender that
+died half-way, which mbstream alone cannot.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import os
+import re
+import struct
+import time
+
+MAGIC = b"RKXB1\n"
+HELLO_HEADER = struct.Struct(">6sH")
+FRAME_HEADER = struct.Struct(">cQ")
+MAX_TOKEN_BYTES = 1024
+MAX_CHUNK = 4 * 1024 * 1024
+MAX_ABORT_MESSAGE = 4096
+ACCEPT = b"+"
+REJECT = b"-"
+KIND_DATA = b"D"
+KIND_END = b"E"
+KIND_ABORT = b"A"
+DEFAULT_PORT = 4444
+MIB = 1024 * 1024
+
+# Newer versions write mariadb_backup_*, older ones xtrabackup_*; both are looked for, newest name first.
+BINLOG_INFO_FILES = ("mariadb_backup_binlog_info", "xtrabackup_binlog_info")
+CHECKPOINT_FILES = ("mariadb_backup_checkpoints", "xtrabackup_checkpoints")
+BACKUP_CONFIG_FILE = "backup-my.cnf"
+# A full backup after --prepare: 10.5 to 11.x write log-applied, older xtrabackup full-prepared.
+PREPARED_TYPES = ("full-prepared", "log-applied")
+
+PHASES = ("listening", "connecting", "streaming", "extracting", "preparing", "done", "failed")
+
+
+class BackupStreamError(Exception):
+    """Bad input or a malformed file or frame; the message says what and how to fix it."""
+
+
+# --- token handshake and frames ------------------------------------------------------------------------------
+
+
+def encode_hello(token):
+    data = token.encode("utf-8")
+    if not data:
+        raise BackupStreamError("token is empty; give the same non-empty secret to the send and the receive side")
+    if len(data) > MAX_TOKEN_BYTES:
+        raise BackupStreamError("token is %d bytes long; use at most %d" % (len(data), MAX_TOKEN_BYTES))
+    return HELLO_HEADER.pack(MAGIC, len(data)) + data
+
+
+def decode_hello_header(header):
+    """The token length announced by a hello header; rejects anything that is not our protocol."""
+    if len(header) != HELLO_HEADER.size:
+        raise BackupStreamError("the connection closed before a complete hello (%d of %d bytes)" % (
+            len(header), HELLO_HEADER.size))
+    magic, length = HELLO_HEADER.unpack(header)
+    if magic != MAGIC:
+        raise BackupStreamError("the peer does not speak the replkit backup stream protocol (got %r); "
+                                "connect with replkit.mariadb.mariadb_backup_stream mode=send" % header[:len(MAGIC)])
+    if not 0 < length <= MAX_TOKEN_BYTES:
+        raise BackupStreamError("the hello announces a token of %d bytes; expected 1 to %d" % (length, MAX_TOKEN_BYTES))
+    return length
+
+
+def token_matches(expected, received):
+    """Constant-time comparison of the configured token (str) and the received one (bytes)."""
+    return hmac.compare_digest(expected.encode("utf-8"), bytes(received))
+
+
+def encode_data(chunk):
+    if not chunk:
+        raise BackupStreamError("a data frame must carry at least one byte")
+    if len(chunk) > MAX_CHUNK:
+        raise BackupStreamError("a data frame carries at most %d bytes, not %d" % (MAX_CHUNK, len(chunk)))
+    return FRAME_HEADER.pack(KIND_DATA, len(chunk)) + bytes(chunk)
+
+
+def encode_end(total_bytes):
+    return FRAME_HEADER.pack(KIND_END, total_bytes)
+
+
+def encode_abort(message):
+    data = message.encode("utf-8", "replace")[:MAX_ABORT_MESSAGE]
+    return FRAME_HEADER.pack(KIND_ABORT, len(data)) + data
+
+
+def decode_frame_header(header):
+    """(kind, value) of a 9-byte frame header, checked against the limits of its kind."""
+    if len(header) != FRAME_HEADER.size:
+        raise BackupStreamError("the stream ended inside a frame header (%d of %d bytes): the sender stopped "
+                                "before the end of the backup; see the send task's result" % (
+                                    len(header), FRAME_HEADER.size))
+    kind, value = FRAME_HEADER.unpack(header)
+    if kind == KIND_DATA and not 0 < value <= MAX_CHUNK:
+        raise BackupStreamError("a data frame announces %d bytes; expected 1 to %d" % (value, MAX_CHUNK))
+    if kind == KIND_ABORT and value > MAX_ABORT_MESSAGE:
+        raise BackupStreamError("an abort frame announces a %d-byte message; expected at most %d" % (
+            value, MAX_ABORT_MESSAGE))
+    if kind not in (KIND_DATA, KIND_END, KIND_ABORT):
+        raise BackupStreamError("unknown frame kind %r: the stream is corrupt" % kind)
+    return kind, value
+
+
+# --- who may connect -----------------------------------------------------------------------------------------
+
+
+def normalize_address(address):
+    """An IP address as a canonical string; IPv4-mapped IPv6 (::ffff:a.b.c.d) becomes a.b.c.d."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return str(ip)
+
+
+def address_allowed(peer_address, allowed_addresses):
+    """Whether a peer (an IP string) is one of the allowed addresses (normalized IP strings)."""
+    try:
+        return normalize_address(peer_address) in allowed_addresses
+    except ValueError:
+        return False
+
+
+# --- progress ------------------------------------------------------------------------------------------------
+
+
+def rate_mib_s(byte_count, seconds):
+    return round(byte_count / MIB / seconds, 2) if seconds > 0 else 0.0
+
+
+def progress_record(phase, byte_count, seconds, now=None):
+    """The progress file's content: phase, bytes moved, seconds since the transfer began, rate, update time."""
+    if phase not in PHASES:
+        raise BackupStreamError("unknown phase %r; expected one of %s" % (phase, ", ".join(PHASES)))
+    updated = time.gmtime(time.time() if now is None else now)
+    return {
+        "phase": phase,
+        "bytes": int(byte_count),
+        "seconds": round(seconds, 1),
+        "rate_mb_s": rate_mib_s(byte_count, seconds),
+        "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", updated),
+    }
+
+
+def format_progress(record):
+    return json.dumps(record, sort_keys=True) + "\n"
+
+
+def parse_progress(text):
+    """Read a progress file back (what a role shows while the transfer runs)."""
+    try:
+        record = json.loads(text)
+    except ValueError as exc:
+        raise BackupStreamError("progress file is not JSON: %s" % exc)
+    missing = [key for key in ("phase", "bytes", "seconds", "rate_mb_s", "updated_at") if key not in record]
+    if missing:
+        raise BackupStreamError("progress file lacks %s" % ", ".join(missing))
+    return record
+
+
+# --- files mariadb-backup writes -----------------------------------------------------------------------------
+
+
+def parse_binlog_info(text):
+    """``'mariadb-bin.000042\\t1337\\t0-1-100'`` -> dict(binlog_file, binlog_pos, gtid_pos).
+
+    The GTID column is missing when the source has no GTID yet (some versions
+    also omit it); gtid_pos is then the empty string.
+    """
+    lines = [line for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        raise BackupStreamError("the binary log info file is empty: was the source's binary log enabled (log_bin)?")
+    line = lines[0].strip()
+    fields = line.split("\t") if "\t" in line else line.split(None, 2)
+    fields = [field.strip() for field in fields]
+    if len(fields) < 2 or not fields[0] or not fields[1].isdigit():
+        raise BackupStreamError("cannot read the binary log info %r; expected 'FILE<TAB>POSITION<TAB>GTID'" % line)
+    gtid_pos = "".join(",".join(fields[2:]).split()) if len(fields) > 2 else ""
+    gtid_pos = ",".join(entry for entry in gtid_pos.split(",") if entry)
+    for entry in gtid_pos.split(",") if gtid_pos else []:
+        if not re.fullmatch(r"\d+-\d+-\d+", entry):
+            raise BackupStreamError("the binary log info %r has a malformed GTID %r" % (line, entry))
+    return {"binlog_file": fields[0], "binlog_pos": int(fields[1]), "gtid_pos": gtid_pos}
+
+
+_LOG_POSITION = re.compile(
+    r"binlog position: filename '([^']*)', position '(\d+)'(?:, GTID of the last change '([^']*)')?")
+
+
+def parse_backup_log_position(log_text):
+    """The binary log position mariadb-backup --backup reports on stderr, or None."""
+    matches = _LOG_POSITION.findall(log_text or "")
+    if not matches:
+        return None
+    binlog_file, binlog_pos, gtid_pos = matches[-1]
+    return {"binlog_file": binlog_file, "binlog_pos": int(binlog_pos), "gtid_pos": gtid_pos or ""}
+
+
+def parse_checkpoints(text):
+    """``backup_type = full-backuped`` lines of xtrabackup_checkpoints -> dict."""
+    values = {}
+    for line in (text or "").splitlines():
+        if "=" in line:
+            key, value = line.split("=", 1)
+            values[key.strip()] = value.strip()
+    return values
+
+
+def first_present(names, candidates):
+    """The first of ``candidates`` that is in ``names``, else None."""
+    present = set(names)
+    for candidate in candidates:
+        if candidate in present:
+            return candidate
+    return None
+
+
+def prepared_backup_problem(names, checkpoints_text):
+    """Why a directory listing (``names``) plus its checkpoints file is not a prepared full backup, or None."""
+    checkpoints = first_present(names, CHECKPOINT_FILES)
+    if checkpoints is None or BACKUP_CONFIG_FILE not in names:
+        return ("has no %s and %s, so it is not a mariadb-backup copy; point staging_dir at the directory "
+                "mariadb_backup_stream mode=receive filled" % (" or ".join(CHECKPOINT_FILES), BACKUP_CONFIG_FILE))
+    backup_type = parse_checkpoints(checkpoints_text).get("backup_type", "")
+    if backup_type not in PREPARED_TYPES:
+        return ("is not prepared (%s says backup_type = %s, expected %s); run mariadb_backup_stream with "
+                "prepare=true or 'mariadb-backup --prepare --target-dir=<staging_dir>' first" % (
+                    checkpoints, backup_type or "(none)", " or ".join(PREPARED_TYPES)))
+    return None
+
+
+# --- replication state of the source that must not travel with the copy --------------------------------------
+
+_STATE_FILE = re.compile(r"^(master\.info|relay-log\.info|multi-master\.info|master-.+\.info|relay-log-.+\.info)$")
+_RELAY_LOG = re.compile(r"relay-bin(-.+)?\.(index|\d{6,})$")
+
+
+def relay_logs_named_in(text, first_only=False):
+    """Relay log file names (base names) listed in a relay log index, or with ``first_only`` in relay-log.info.
+
+    relay-log.info names the current relay log on its first non-numeric line;
+    later lines name the source's binary log, which must not be matched.
+    """
+    names = set()
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line or line.isdigit():
+            continue
+        base = line.replace("\\", "/").rsplit("/", 1)[-1]
+        if re.search(r"\.\d{6,}$", base):
+            names.add(base)
+            names.add(base.rsplit(".", 1)[0] + ".index")
+        if first_only:
+            break
+    return names
+
+
+def replication_state_files(names, read_text):
+    """Files of a copy (top level ``names``) that carry the source's replication state, sorted.
+
+    ``read_text(name)`` returns a file's text; the relay log index and info
+    files are read so relay logs with custom names are found too.
+    """
+    names = set(names)
+    found = {name for name in names if _STATE_FILE.match(name) or _RELAY_LOG.search(name)}
+    pending = sorted(found)
+    while pending:  # an index named by relay-log.info may list further relay logs
+        name = pending.pop()
+        if name.endswith(".index"):
+            listed = relay_logs_named_in(read_text(name))
+        elif name.startswith("relay-log"):
+            listed = relay_logs_named_in(read_text(name), first_only=True)
+        else:
+            continue
+        new = (listed & names) - found
+        found.update(new)
+        pending.extend(sorted(new))
+    return sorted(found)
+
+
+# --- input checks --------------------------------------------------------------------------------------------
+
+
+def port_problem(option, value):
+    if value is None or not 1 <= value <= 65535:
+        return "%s is %s; give a TCP port from 1 to 65535" % (option, value)
+    return None
+
+
+def validate_stream_params(params):
+    """Every problem with the options of mariadb_backup_stream, as messages naming the option and the fix."""
+    errors = []
+    mode = params.get("mode")
+    token = params.get("token")
+    if not token:
+        errors.append("token is empty; give both sides the same secret (for example from a vault or lookup('password'))")
+    elif len(token.encode("utf-8")) > MAX_TOKEN_BYTES:
+        errors.append("token is longer than %d bytes; use a shorter secret" % MAX_TOKEN_BYTES)
+    if params.get("timeout") is not None and params["timeout"] <= 0:
+        errors.append("timeout is %s; give a positive number of seconds" % params["timeout"])
+    progress_file = params.get("progress_file")
+    if progress_file and not os.path.isabs(progress_file):
+        errors.append("progress_file %r is relative; give an absolute path" % progress_file)
+    if mode == "receive":
+        for option in ("allowed_address", "staging_dir"):
+            if not params.get(option):
+                errors.append("%s is required with mode=receive" % option)
+        problem = port_problem("listen_port", params.get("listen_port"))
+        if problem:
+            errors.append(problem)
+        staging_dir = params.get("staging_dir")
+        if staging_dir and not os.path.isabs(staging_dir):
+            errors.append("staging_dir %r is relative; give an absolute path" % staging_dir)
+    elif mode == "send":
+        if not params.get("target_host"):
+            errors.append("target_host is required with mode=send; give the address of the host running mode=receive")
+        problem = port_problem("target_port", params.get("target_port"))
+        if problem:
+            errors.append(problem)
+        if params.get("connect_timeout") is not None and params["connect_timeout"] <= 0:
+            errors.append("connect_timeout is %s; give a positive number of seconds" % params["connect_timeout"])
+    else:
+        errors.append("mode is %r; use receive or send" % mode)
+    return errors
+
+
+def staging_dir_problem(path):
+    """Why ``path`` cannot receive a copy (it must be absent or an empty directory), or None."""
+    if os.path.lexists(path):
+        if os.path.islink(path) or not os.path.isdir(path):
+            return "staging_dir %s exists and is not a directory; choose a path that does not exist" % path
+        if os.listdir(path):
+            return ("staging_dir %s is not empty; remove it (an earlier, failed seeding?) or choose another path"
+                    % path)
+        return None
+    parent = os.path.dirname(path.rstrip("/")) or "/"
+    if not os.path.isdir(parent):
+        return "the parent directory %s of staging_dir does not exist; create it or choose another staging_dir" % parent
+    return None
+
+
+# --- client defaults file ------------------------------------------------------------------------------------
+
+
+def option_file_value(value):
+    """A value quoted for a MariaDB option file, so quotes, backslashes, # and ; survive."""
+    escaped = (str(value).replace("\\", "\\\\").replace('"', '\\"')
+               .replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
+    return '"%s"' % escaped
+
+
+def client_defaults(params, include_file=None):
+    """The text of a client defaults file for mariadb-backup from the common login options.
+
+    ``include_file`` (the existing config_file) is included first so the
+    login options given explicitly win over it.
+    """
+    lines = []
+    if include_file:
+        lines.append("!include %s" % include_file)
+    lines.append("[client]")
+    if params.get("login_unix_socket"):
+        lines.append("socket=%s" % option_file_value(params["login_unix_socket"]))
+    else:
+        if params.get("login_host"):
+            lines.append("host=%s" % option_file_value(params["login_host"]))
+        if params.get("login_port"):
+            lines.append("port=%d" % params["login_port"])
+    if params.get("login_user") is not None:
+        lines.append("user=%s" % option_file_value(params["login_user"]))
+    if params.get("login_password") is not None:
+        lines.append("password=%s" % option_file_value(params["login_password"]))
+    for option, key in (("ca_cert", "ssl-ca"), ("client_cert", "ssl-cert"), ("client_key", "ssl-key")):
+        if params.get(option):
+            lines.append("%s=%s" % (key, option_file_value(params[option])))
+    return "\n".join(lines) + "\n"
+
+
+def previous_datadir_path(datadir, now, exists):
+    """``<datadir>.replkit-<UTC timestamp>``; a counter is appended when that name is taken (``exists``)."""
+    base = "%s.replkit-%s" % (datadir.rstrip("/"), time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)))
+    candidate = base
+    counter = 1
+    while exists(candidate):
+        counter += 1
+        candidate = "%s-%d" % (base, counter)
+    return candidate
+
+
+def tail(text, lines=20):
+    """The last lines of a tool's output, for an error message."""
+    return "\n".join((text or "").rstrip().splitlines()[-lines:])

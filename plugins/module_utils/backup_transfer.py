@@ -1,0 +1,422 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The I/O of mariadb_backup_stream: sockets, the mbstream and mariadb-backup processes, the progress file.
+
+The pure parts (framing, parsing, checks) are in backup_stream.py; this file
+moves the bytes. Processes run with Popen because the stream flows between a
+pipe and a socket while it runs, which module.run_command cannot do.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
+    ACCEPT, BINLOG_INFO_FILES, FRAME_HEADER, HELLO_HEADER, KIND_ABORT, KIND_DATA, KIND_END, MAX_CHUNK,
+    REJECT, BackupStreamError, address_allowed, client_defaults, decode_frame_header, decode_hello_header,
+    encode_abort, encode_data, encode_end, encode_hello, first_present, format_progress, normalize_address,
+    parse_backup_log_position, parse_binlog_info, progress_record, rate_mib_s, tail, token_matches)
+
+READ_SIZE = 1024 * 1024
+PROGRESS_INTERVAL = 1.0
+HANDSHAKE_TIMEOUT = 60
+
+
+class StreamFailure(Exception):
+    """Ends the module with a message; the caller cleans up first."""
+
+
+class Progress:
+    """The progress file, rewritten by a background thread while the main thread blocks on I/O."""
+
+    def __init__(self, path):
+        self.path = path
+        self.phase = "connecting"
+        self.bytes = 0
+        self.started = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = None
+
+    def begin(self, phase):
+        self.set(phase)
+        if self.path:
+            self.write()  # in the main thread first, so an unwritable path fails clearly
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+
+    def set(self, phase):
+        with self._lock:
+            self.phase = phase
+
+    def start_clock(self):
+        self.started = time.monotonic()
+
+    def add(self, count):
+        self.bytes += count
+
+    @property
+    def seconds(self):
+        return time.monotonic() - self.started if self.started is not None else 0.0
+
+    def write(self):
+        if not self.path:
+            return
+        with self._lock:
+            text = format_progress(progress_record(self.phase, self.bytes, self.seconds))
+            temporary = "%s.%d.tmp" % (self.path, os.getpid())
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.fchmod(fd, 0o600)
+                os.write(fd, text.encode("utf-8"))
+            finally:
+                os.close(fd)
+            os.replace(temporary, self.path)
+
+    def _run(self):
+        while not self._stop.wait(PROGRESS_INTERVAL):
+            try:
+                self.write()
+            except OSError:
+                pass  # progress is informative; the transfer goes on
+
+    def finish(self, phase):
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        self.set(phase)
+        try:
+            self.write()
+        except OSError:
+            pass
+
+
+def recv_exact(conn, count):
+    """Up to ``count`` bytes; fewer only when the peer closed the connection."""
+    data = bytearray()
+    while len(data) < count:
+        piece = conn.recv(count - len(data))
+        if not piece:
+            break
+        data.extend(piece)
+    return bytes(data)
+
+
+def resolve_allowed(address):
+    try:
+        infos = socket.getaddrinfo(address, None, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as exc:
+        raise StreamFailure("allowed_address %r does not resolve (%s); give the source's IP address" % (address, exc))
+    return {normalize_address(info[4][0]) for info in infos}
+
+
+def listen(params):
+    try:
+        family, socktype, proto, _name, sockaddr = socket.getaddrinfo(
+            params["listen_address"], params["listen_port"], type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        listener = socket.socket(family, socktype, proto)
+    except (OSError, socket.gaierror) as exc:
+        raise StreamFailure("cannot use listen_address %r: %s" % (params["listen_address"], exc))
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(sockaddr)
+        listener.listen(8)
+    except OSError as exc:
+        listener.close()
+        raise StreamFailure(
+            "cannot listen on %s:%s: %s. Check listen_address and listen_port; is an earlier receive still "
+            "running?" % (params["listen_address"], params["listen_port"], exc))
+    return listener
+
+
+def accept_allowed(listener, allowed, timeout, ignored):
+    """The first connection from an allowed address; others are closed and listed in ``ignored``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise StreamFailure(
+                "no connection from allowed_address within timeout=%s s%s. Run mode=send on the source while this "
+                "waits, check target_host/target_port there, the firewall, and that allowed_address is the source's "
+                "address as this host sees it." % (
+                    timeout, " (ignored connections from %s)" % ", ".join(ignored) if ignored else ""))
+        listener.settimeout(min(remaining, 1.0))
+        try:
+            conn, peer = listener.accept()
+        except socket.timeout:
+            continue
+        if address_allowed(peer[0], allowed):
+            return conn, normalize_address(peer[0])
+        ignored.append(peer[0])
+        conn.close()
+
+
+def check_token(conn, token, peer):
+    conn.settimeout(HANDSHAKE_TIMEOUT)
+    try:
+        length = decode_hello_header(recv_exact(conn, HELLO_HEADER.size))
+        received = recv_exact(conn, length)
+    except socket.timeout:
+        raise StreamFailure("%s connected but sent no token within %s s" % (peer, HANDSHAKE_TIMEOUT))
+    except BackupStreamError as exc:
+        raise StreamFailure("rejected the connection from %s: %s" % (peer, exc))
+    if len(received) != length or not token_matches(token, received):
+        try:
+            conn.sendall(REJECT)
+        except OSError:
+            pass
+        raise StreamFailure("rejected the connection from %s: wrong token. Give mode=send and mode=receive the "
+                            "same token." % peer)
+    conn.sendall(ACCEPT)
+
+
+def copy_payload(conn, count, sink):
+    """Move ``count`` bytes from the connection to ``sink`` (a file descriptor) without buffering them all."""
+    remaining = count
+    buffer = bytearray(min(count, READ_SIZE))
+    view = memoryview(buffer)
+    while remaining:
+        got = conn.recv_into(view, min(remaining, len(buffer)))
+        if not got:
+            raise StreamFailure("the sender closed the connection in the middle of a frame; see the send task's result")
+        written = 0
+        while written < got:
+            written += os.write(sink, view[written:got])
+        remaining -= got
+
+
+def receive_stream(conn, mbstream, progress, timeout):
+    """Frames from the connection into mbstream's stdin until the END frame; returns the byte count."""
+    conn.settimeout(timeout)
+    sink = mbstream.stdin.fileno()
+    while True:
+        header = recv_exact(conn, FRAME_HEADER.size)
+        if not header:
+            raise StreamFailure("the sender closed the connection before the end of the backup (%d bytes received); "
+                                "see the send task's result" % progress.bytes)
+        kind, value = decode_frame_header(header)
+        if kind == KIND_DATA:
+            copy_payload(conn, value, sink)
+            progress.add(value)
+        elif kind == KIND_END:
+            if value != progress.bytes:
+                raise StreamFailure("the sender sent %d bytes but %d arrived; the copy is incomplete" % (
+                    value, progress.bytes))
+            return value
+        elif kind == KIND_ABORT:
+            message = recv_exact(conn, value).decode("utf-8", "replace")
+            raise StreamFailure("the sender stopped the stream: %s" % message)
+
+
+def read_log(handle):
+    handle.flush()
+    handle.seek(0)
+    return handle.read().decode("utf-8", "replace")
+
+
+def run_receive(module, progress, result):
+    params = module.params
+    staging_dir = params["staging_dir"]
+    allowed = resolve_allowed(params["allowed_address"])
+    if os.path.isdir(staging_dir):
+        os.chmod(staging_dir, 0o700)
+    else:
+        os.mkdir(staging_dir, 0o700)
+    progress.begin("listening")
+    listener = listen(params)
+    ignored = result["ignored_connections"]
+    try:
+        conn, peer = accept_allowed(listener, allowed, params["timeout"], ignored)
+    finally:
+        listener.close()  # one connection only
+    result["peer_address"] = peer
+    mbstream = None
+    try:
+        check_token(conn, params["token"], peer)
+        progress.start_clock()
+        progress.set("streaming")
+        with tempfile.TemporaryFile() as mbstream_log:
+            mbstream = subprocess.Popen([module.get_bin_path("mbstream", required=True), "-x", "-C", staging_dir],
+                                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=mbstream_log)
+            try:
+                receive_stream(conn, mbstream, progress, params["timeout"])
+            except socket.timeout:
+                raise StreamFailure("no data from %s for timeout=%s s (%d bytes received)" % (
+                    peer, params["timeout"], progress.bytes))
+            except BrokenPipeError:
+                mbstream.wait()
+                raise StreamFailure("mbstream stopped after %d bytes (exit code %s): %s" % (
+                    progress.bytes, mbstream.returncode, tail(read_log(mbstream_log))))
+            progress.set("extracting")
+            mbstream.stdin.close()
+            if mbstream.wait() != 0:
+                conn.sendall(REJECT)
+                raise StreamFailure("mbstream -x failed (exit code %s): %s" % (
+                    mbstream.returncode, tail(read_log(mbstream_log))))
+        seconds = progress.seconds
+        conn.sendall(ACCEPT)
+    finally:
+        conn.close()
+        if mbstream and mbstream.poll() is None:
+            mbstream.kill()
+            mbstream.wait()
+    result.update(bytes=progress.bytes, seconds=round(seconds, 2), rate_mb_s=rate_mib_s(progress.bytes, seconds))
+    if params["prepare"]:
+        progress.set("preparing")
+        started = time.monotonic()
+        with tempfile.TemporaryFile() as prepare_log:
+            # --no-defaults: the host's my.cnf must not point --prepare at the live data directory.
+            rc = subprocess.call([backup_binary(module), "--no-defaults", "--prepare", "--target-dir=%s" % staging_dir],
+                                 stdin=subprocess.DEVNULL, stdout=prepare_log, stderr=subprocess.STDOUT)
+            if rc != 0:
+                raise StreamFailure("mariadb-backup --prepare failed (exit code %s): %s" % (
+                    rc, tail(read_log(prepare_log))))
+        result["prepare_seconds"] = round(time.monotonic() - started, 2)
+    info_file = first_present(os.listdir(staging_dir), BINLOG_INFO_FILES)
+    if info_file:
+        with open(os.path.join(staging_dir, info_file)) as handle:
+            try:
+                result.update(parse_binlog_info(handle.read()))
+            except BackupStreamError as exc:
+                module.warn("%s: %s" % (info_file, exc))
+    else:
+        module.warn("the copy has no %s: the source's binary log seems off, so no position was recorded"
+                    % " or ".join(BINLOG_INFO_FILES))
+
+
+def connect_with_retry(host, port, connect_timeout):
+    deadline = time.monotonic() + connect_timeout
+    while True:
+        try:
+            return socket.create_connection((host, port), timeout=max(1.0, min(10.0, deadline - time.monotonic())))
+        except OSError as exc:
+            if time.monotonic() >= deadline:
+                raise StreamFailure(
+                    "cannot connect to target_host %s port %s within connect_timeout=%s s (%s). Start mode=receive "
+                    "there first (async), and check target_port, its listen_address and the firewall." % (
+                        host, port, connect_timeout, exc))
+        time.sleep(0.5)
+
+
+def await_answer(conn, what):
+    try:
+        answer = recv_exact(conn, 1)
+    except socket.timeout:
+        raise StreamFailure("the receiver did not answer %s within timeout; see the receive task's result" % what)
+    except ConnectionError:
+        answer = b""  # reset: the receiver closed without reading what was sent
+    if answer == ACCEPT:
+        return
+    if answer == REJECT:
+        raise StreamFailure("the receiver rejected %s; see the receive task's result (is token the same on both "
+                            "sides?)" % what)
+    raise StreamFailure("the receiver closed the connection instead of answering %s: is this host's address its "
+                        "allowed_address? See the receive task's result." % what)
+
+
+def write_private(path, text):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, text.encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def stream_backup(process, conn, progress):
+    """mariadb-backup's stdout into data frames; returns the bytes sent."""
+    source = process.stdout.fileno()
+    while True:
+        chunk = os.read(source, min(READ_SIZE, MAX_CHUNK))
+        if not chunk:
+            return progress.bytes
+        conn.sendall(encode_data(chunk))
+        progress.add(len(chunk))
+
+
+def run_send(module, progress, private_dir, result):
+    params = module.params
+    progress.begin("connecting")
+    conn = connect_with_retry(params["target_host"], params["target_port"], params["connect_timeout"])
+    process = None
+    try:
+        result["peer_address"] = conn.getpeername()[0]
+        conn.settimeout(params["timeout"])
+        try:
+            conn.sendall(encode_hello(params["token"]))
+        except ConnectionError:
+            pass  # await_answer says what happened
+        await_answer(conn, "the token")
+        defaults_file = os.path.join(private_dir, "client.cnf")
+        config_file = params.get("config_file")  # type=path: already expanded
+        write_private(defaults_file, client_defaults(
+            params, include_file=config_file if config_file and os.path.isfile(config_file) else None))
+        target_dir = os.path.join(private_dir, "target")
+        os.mkdir(target_dir, 0o700)
+        command = result["command"] = [
+            backup_binary(module), "--defaults-file=%s" % defaults_file, "--backup", "--stream=xbstream",
+            # The commit block at the end waits for the redo log copier's next look; its default 1 s
+            # interval alone would block writes on the source for about a second.
+            "--log-copy-interval=100", "--target-dir=%s" % target_dir]
+        log_path = os.path.join(private_dir, "mariadb-backup.log")
+        progress.start_clock()
+        progress.set("streaming")
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
+                                       cwd=private_dir)
+            try:
+                total = stream_backup(process, conn, progress)
+            except OSError as exc:
+                process.kill()
+                process.wait()
+                raise StreamFailure("the connection to the receiver broke after %d bytes (%s); see the receive "
+                                    "task's result" % (progress.bytes, exc))
+            process.stdout.close()
+            rc = process.wait()
+        with open(log_path, "rb") as log:
+            log_text = log.read().decode("utf-8", "replace")
+        if rc != 0:
+            message = "mariadb-backup --backup failed (exit code %s): %s" % (rc, tail(log_text))
+            try:
+                conn.sendall(encode_abort(message))
+            except OSError:
+                pass
+            raise StreamFailure(message)
+        seconds = progress.seconds
+        conn.sendall(encode_end(total))
+        progress.set("extracting")
+        await_answer(conn, "the complete stream (mbstream -x)")
+    finally:
+        conn.close()
+        if process and process.poll() is None:
+            process.kill()
+            process.wait()
+    result.update(bytes=total, seconds=round(seconds, 2), rate_mb_s=rate_mib_s(total, seconds))
+    position = parse_backup_log_position(log_text)
+    if position:
+        result.update(position)
+
+
+def backup_binary(module):
+    return module.get_bin_path("mariadb-backup") or module.get_bin_path("mariabackup")
+
+
+def cleanup_staging(path, existed):
+    """Remove what a failed receive extracted (the directory was absent or empty before), so a retry can run."""
+    if not os.path.isdir(path):
+        return
+    if existed:
+        for name in os.listdir(path):
+            entry = os.path.join(path, name)
+            if os.path.isdir(entry) and not os.path.islink(entry):
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                os.unlink(entry)
+    else:
+        shutil.rmtree(path, ignore_errors=True)

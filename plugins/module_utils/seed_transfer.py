@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The process side of logical seeding: mariadb-dump piped into the mariadb client through this process.
+
+Through, not shell-piped, so the bytes can be counted for progress and the GTID position comment read as
+it passes. Kept out of the module because the stream needs Popen, which run_command cannot give.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
+    PositionScanner, client_options_text, dump_command, import_command, local_client_options, progress_record,
+    source_client_options, tail, write_private_file, write_progress)
+
+CHUNK = 1 << 20
+PROGRESS_EVERY = 2.0
+
+
+class DumpPipe:
+    """Runs mariadb-dump into the mariadb client, counting bytes and reading the position on the way."""
+
+    def __init__(self, params, method, databases, workdir):
+        self.params = params
+        self.method = method
+        self.databases = databases
+        self.workdir = workdir
+        self.scanner = PositionScanner()
+        self.bytes = 0
+
+    def run(self):
+        params = self.params
+        source_cnf = write_private_file(self.workdir, "source.cnf", client_options_text(source_client_options(params)))
+        local_cnf = write_private_file(self.workdir, "local.cnf", client_options_text(local_client_options(params)))
+        dump_err = open(os.path.join(self.workdir, "dump.err"), "w+")
+        import_err = open(os.path.join(self.workdir, "import.err"), "w+")
+        started = time.time()
+        write_progress(params["progress_file"], progress_record("copying", 0, started))
+        importer = subprocess.Popen(import_command(params["client_binary"], local_cnf), stdin=subprocess.PIPE,
+                                    stdout=subprocess.DEVNULL, stderr=import_err)
+        dumper = subprocess.Popen(dump_command(params["dump_binary"], source_cnf, self.method, self.databases),
+                                  stdout=subprocess.PIPE, stderr=dump_err)
+        broken = False
+        last = started
+        try:
+            while True:
+                chunk = dumper.stdout.read1(CHUNK)
+                if not chunk:
+                    break
+                self.scanner.feed(chunk)
+                try:
+                    importer.stdin.write(chunk)
+                except BrokenPipeError:
+                    broken = True
+                    dumper.kill()
+                    break
+                self.bytes += len(chunk)
+                now = time.time()
+                if now - last >= PROGRESS_EVERY:
+                    write_progress(params["progress_file"], progress_record("copying", self.bytes, started, now))
+                    last = now
+        finally:
+            dump_rc = dumper.wait()
+            try:
+                importer.stdin.close()
+            except BrokenPipeError:
+                broken = True
+            import_rc = importer.wait()
+        seconds = time.time() - started
+        write_progress(params["progress_file"], progress_record("copied", self.bytes, started))
+        failures = []
+        if dump_rc != 0 and not broken:
+            failures.append("mariadb-dump from %s exited %d: %s" % (params["source_host"], dump_rc, self._read(dump_err)))
+        if import_rc != 0 or broken:
+            failures.append("the import into this server exited %d: %s" % (import_rc, self._read(import_err)))
+        return seconds, failures
+
+    @staticmethod
+    def _read(handle):
+        handle.seek(0)
+        return tail(handle.read()) or "(no message)"

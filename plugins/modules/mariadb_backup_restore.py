@@ -1,0 +1,329 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mariadb_backup_restore
+short_description: Install a prepared mariadb-backup copy as a stopped server's data directory
+version_added: 0.2.0
+author: replkit.mariadb contributors (@replkit)
+description:
+  - Replaces the data directory of a stopped MariaDB server with a copy prepared by
+    M(replkit.mariadb.mariadb_backup_stream) in its receive mode.
+  - The current data directory is moved aside to C(<datadir>.replkit-<UTC timestamp>) and never deleted; its path is
+    returned as RV(previous_datadir). Remove it yourself once the replica runs well.
+  - The copy is renamed into place when it is on the same file system, else copied (and the staging copy removed).
+    When O(datadir) is a mount point, its entries are moved instead of the directory itself.
+  - Files that carry the source's own replication state (C(master.info), C(relay-log.info), C(multi-master.info),
+    C(master-*.info), C(relay-log-*.info), relay logs and their index) are removed from the copy, so the new
+    replica does not replicate from where the source did. Set up replication afterwards from RV(gtid_pos).
+  - The data directory is then owned by O(owner):O(group) recursively and gets the mode the old one had.
+  - The module refuses to run while the server runs (a live process in C(<datadir>/*.pid) or a socket at
+    O(login_unix_socket) accepting connections), when O(staging_dir) is not a prepared full backup, or when
+    O(datadir) is missing. Stop the server first and start it afterwards.
+options:
+  staging_dir:
+    description:
+      - The directory holding the prepared copy, the O(replkit.mariadb.mariadb_backup_stream#module:staging_dir) of
+        M(replkit.mariadb.mariadb_backup_stream).
+    type: path
+    required: true
+  datadir:
+    description:
+      - The data directory of the stopped server (its C(datadir) setting).
+    type: path
+    default: /var/lib/mysql
+  owner:
+    description:
+      - The user the server runs as; every file of the new data directory is given to it.
+    type: str
+    default: mysql
+  group:
+    description:
+      - The group of the new data directory's files.
+    type: str
+    default: mysql
+  login_unix_socket:
+    description:
+      - The server's Unix socket. When something accepts connections on it, the server still runs and the module
+        refuses to touch the data directory.
+    type: path
+    default: /run/mysqld/mysqld.sock
+notes:
+  - Check mode runs every check and reports RV(previous_datadir), RV(removed_files) and RV(gtid_pos) as they would
+    be, without moving anything. Diff mode shows the data directory before and after.
+  - Not idempotent by nature, since the staging copy is consumed. Run it only when seeding.
+seealso:
+  - module: replkit.mariadb.mariadb_backup_stream
+"""
+
+EXAMPLES = r"""
+- name: Stop the replica's server
+  ansible.builtin.service:
+    name: mariadb
+    state: stopped
+
+- name: Install the prepared copy as its data directory
+  replkit.mariadb.mariadb_backup_restore:
+    staging_dir: /var/lib/mysql.replkit-staging
+    datadir: /var/lib/mysql
+  register: restored
+
+- name: Start the replica's server on the copy
+  ansible.builtin.service:
+    name: mariadb
+    state: started
+"""
+
+RETURN = r"""
+previous_datadir:
+  description: Where the old data directory was moved (or would be, in check mode). Nothing in it was deleted.
+  returned: always
+  type: str
+  sample: /var/lib/mysql.replkit-20260101T120000Z
+gtid_pos:
+  description: The source's GTID position the copy corresponds to (from its binary log info file); empty when unknown.
+  returned: always
+  type: str
+  sample: "0-1-1042"
+binlog_file:
+  description: The source's binary log file the copy corresponds to; null when unknown.
+  returned: always
+  type: str
+  sample: mariadb-bin.000042
+binlog_pos:
+  description: The position in RV(binlog_file); null when unknown.
+  returned: always
+  type: int
+  sample: 1337
+removed_files:
+  description: Replication state files of the source removed from the copy (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: ["master.info", "relay-log.info"]
+moved_by:
+  description: V(rename) when the copy was renamed into place, V(copy) when it had to be copied across file systems.
+  returned: always
+  type: str
+  sample: rename
+datadir:
+  description: The data directory now holding the copy.
+  returned: always
+  type: str
+  sample: /var/lib/mysql
+"""
+
+import glob
+import grp
+import os
+import pwd
+import shutil
+import socket
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
+    BINLOG_INFO_FILES, CHECKPOINT_FILES, BackupStreamError, first_present, parse_binlog_info,
+    prepared_backup_problem, previous_datadir_path, replication_state_files)
+from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import fail_on_input_errors
+
+SERVER_NAMES = ("mariadbd", "mysqld")
+
+
+def read_text(path):
+    try:
+        with open(path, errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return ""
+
+
+def live_server_pid(datadir):
+    """The pid of a running server named in ``<datadir>/*.pid``, or None (stale files are ignored)."""
+    for pid_file in sorted(glob.glob(os.path.join(datadir, "*.pid"))):
+        text = read_text(pid_file).strip()
+        if not text.isdigit():
+            continue
+        pid = int(text)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        except PermissionError:
+            pass  # alive, owned by another user
+        name = read_text("/proc/%d/comm" % pid).strip()
+        if not name or name in SERVER_NAMES:
+            return pid, pid_file
+    return None
+
+
+def socket_accepts(path):
+    if not path or not os.path.exists(path):
+        return False
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(2)
+    try:
+        probe.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+def is_within(path, parent):
+    path, parent = os.path.realpath(path), os.path.realpath(parent)
+    return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
+def validate(module):
+    params = module.params
+    datadir = params["datadir"].rstrip("/") or "/"
+    staging_dir = params["staging_dir"].rstrip("/") or "/"
+    errors = []
+    for option, value in (("datadir", datadir), ("staging_dir", staging_dir)):
+        if not os.path.isabs(value):
+            errors.append("%s %r is relative; give an absolute path" % (option, value))
+    if errors:
+        return errors
+    if not os.path.isdir(datadir):
+        errors.append("datadir %s does not exist; give the stopped server's data directory (its datadir setting)"
+                      % datadir)
+    else:
+        running = live_server_pid(datadir)
+        if running:
+            errors.append("the server still runs (pid %d in %s); stop it before restoring into datadir %s"
+                          % (running[0], running[1], datadir))
+    if socket_accepts(params["login_unix_socket"]):
+        errors.append("a server still accepts connections on login_unix_socket %s; stop it before restoring "
+                      "(or give login_unix_socket the socket of the server that owns datadir)"
+                      % params["login_unix_socket"])
+    if not os.path.isdir(staging_dir):
+        errors.append("staging_dir %s does not exist; run mariadb_backup_stream mode=receive first" % staging_dir)
+    else:
+        names = os.listdir(staging_dir)
+        checkpoints = first_present(names, CHECKPOINT_FILES)
+        problem = prepared_backup_problem(
+            names, read_text(os.path.join(staging_dir, checkpoints)) if checkpoints else "")
+        if problem:
+            errors.append("staging_dir %s %s" % (staging_dir, problem))
+        if os.path.isdir(datadir) and (is_within(staging_dir, datadir) or is_within(datadir, staging_dir)):
+            errors.append("staging_dir %s and datadir %s overlap; put the staging copy beside the data directory, "
+                          "not inside it" % (staging_dir, datadir))
+    for option, lookup in (("owner", pwd.getpwnam), ("group", grp.getgrnam)):
+        try:
+            lookup(params[option])
+        except KeyError:
+            errors.append("%s %r does not exist on this host; give the account the server runs as" % (
+                option, params[option]))
+    return errors
+
+
+def same_filesystem(first, second):
+    return os.stat(first).st_dev == os.stat(second).st_dev
+
+
+def move_entries(source, destination):
+    for name in sorted(os.listdir(source)):
+        shutil.move(os.path.join(source, name), os.path.join(destination, name))
+
+
+def chown_tree(path, uid, gid):
+    os.lchown(path, uid, gid)
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.lchown(os.path.join(root, name), uid, gid)
+
+
+def install(module, datadir, staging_dir, previous, removed):
+    """Move the old data directory aside and the copy into place; returns how the copy moved."""
+    params = module.params
+    original = os.stat(datadir)
+    mount_point = os.path.ismount(datadir)
+    if mount_point:
+        # A mount point cannot be renamed: move its entries aside instead.
+        os.mkdir(previous, 0o700)
+        os.chmod(previous, original.st_mode & 0o7777)
+        move_entries(datadir, previous)
+    else:
+        # shutil.move renames, or copies and removes where rename cannot (a directory of a container
+        # image's lower overlay layer gives EXDEV).
+        shutil.move(datadir, previous)
+    try:
+        for name in removed:
+            os.unlink(os.path.join(staging_dir, name))
+        if mount_point:
+            moved_by = "rename" if same_filesystem(staging_dir, datadir) else "copy"
+            move_entries(staging_dir, datadir)
+            os.rmdir(staging_dir)
+        else:
+            moved_by = "rename" if same_filesystem(staging_dir, os.path.dirname(datadir)) else "copy"
+            shutil.move(staging_dir, datadir)
+    except OSError as exc:
+        restore_previous(datadir, previous, mount_point)
+        module.fail_json(msg="could not move staging_dir %s into datadir %s (%s); the old data directory was put "
+                             "back in place" % (staging_dir, datadir, exc), previous_datadir=None)
+    chown_tree(datadir, pwd.getpwnam(params["owner"]).pw_uid, grp.getgrnam(params["group"]).gr_gid)
+    os.chmod(datadir, original.st_mode & 0o7777)
+    return moved_by
+
+
+def restore_previous(datadir, previous, mount_point):
+    """Undo a half-done install: the copy's partial entries are left beside, the old data goes back."""
+    if mount_point:
+        leftover = previous + ".incomplete-copy"
+        os.mkdir(leftover, 0o700)
+        move_entries(datadir, leftover)
+        move_entries(previous, datadir)
+        os.rmdir(previous)
+    else:
+        if os.path.lexists(datadir):
+            os.rename(datadir, previous + ".incomplete-copy")
+        os.rename(previous, datadir)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            staging_dir=dict(type="path", required=True),
+            datadir=dict(type="path", default="/var/lib/mysql"),
+            owner=dict(type="str", default="mysql"),
+            group=dict(type="str", default="mysql"),
+            login_unix_socket=dict(type="path", default="/run/mysqld/mysqld.sock"),
+        ),
+        supports_check_mode=True,
+    )
+    fail_on_input_errors(module, validate(module))
+    datadir = module.params["datadir"].rstrip("/")
+    staging_dir = module.params["staging_dir"].rstrip("/")
+    names = os.listdir(staging_dir)
+    removed = replication_state_files(names, lambda name: read_text(os.path.join(staging_dir, name)))
+    result = dict(changed=True, datadir=datadir, removed_files=removed, gtid_pos="", binlog_file=None,
+                  binlog_pos=None)
+    info_file = first_present(names, BINLOG_INFO_FILES)
+    if info_file:
+        try:
+            result.update(parse_binlog_info(read_text(os.path.join(staging_dir, info_file))))
+        except BackupStreamError as exc:
+            module.warn("%s: %s" % (info_file, exc))
+    previous = previous_datadir_path(datadir, time.time(), os.path.lexists)
+    result["previous_datadir"] = previous
+    target = datadir if os.path.ismount(datadir) else os.path.dirname(datadir)
+    result["moved_by"] = "rename" if same_filesystem(staging_dir, target) else "copy"
+    if module._diff:
+        result["diff"] = dict(
+            before="datadir %s: the current data\n" % datadir,
+            after="datadir %s: the copy from %s (GTID %s)\n%s: the previous data\n" % (
+                datadir, staging_dir, result["gtid_pos"] or "unknown", previous))
+    if not module.check_mode:
+        result["moved_by"] = install(module, datadir, staging_dir, previous, removed)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
