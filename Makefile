@@ -1,6 +1,7 @@
 # replkit.mariadb: one entry point for set-up, tests and the demo lab.
 #   make test       everything (what CI runs)
 #   make demo       converge the multi-source aggregator lab and show its replication
+#   make benchmark  converge timings;  make benchmark-seed [SIZE_MB=1024]  seeding methods
 # Layers: make unit | sanity | lint | integration | images | molecule SCENARIO=lab [SUITE=bookworm]
 
 SHELL := /bin/bash
@@ -24,7 +25,8 @@ SCENARIO ?= lab
 SANITY_ROOT := $(CURDIR)/.cache/sanity/ansible_collections/replkit/mariadb
 PYTEST := $(CURDIR)/lab/pytest-strict.sh
 
-.PHONY: help setup test unit sanity lint build integration images molecule molecule-all demo demo-down benchmark clean
+.PHONY: help setup test unit sanity lint build integration images molecule molecule-all demo demo-down benchmark \
+        benchmark-seed clean
 
 help:
 	@sed -n 's/^#   //p;s/^# Layers: /  /p' $(MAKEFILE_LIST)
@@ -84,6 +86,10 @@ benchmark: setup
 	mkdir -p benchmarks/results
 	lab/with-docker.sh $(BIN)/python benchmarks/converge_bench.py --suite $(SUITE) \
 	  --output benchmarks/results/converge-$(SUITE).json
+
+benchmark-seed: setup
+	lab/with-docker.sh $(BIN)/python benchmarks/seed_bench.py --suite $(SUITE) --size-mb $(or $(SIZE_MB),1024) \
+	  --output benchmarks/results/seed-$(SUITE).json
 
 clean:
 	rm -rf .cache tests/output
