@@ -14,7 +14,8 @@ Rules, per planned connection (replica <- source):
 - ``seed: auto``: no step when the connection already exists (the replica was
   set up before: never seed twice). Otherwise the databases to copy are the
   source's (those it holds now or will get from earlier steps, or the entry's
-  ``seed_databases``), leaving out any the replica itself is the origin of
+  ``seed_databases``), leaving out any the replica itself is the origin of and any
+  the connection's ``replicate_do_db``/``replicate_ignore_db`` filters keep out
   (master-master: B was built from A, so A is not seeded back from B). None of
   them on the replica: a step. All of them: nothing to do. Some: a problem, the
   replica holds data of its own under those names.
@@ -80,7 +81,11 @@ class _Planner:
                     "fix the list" % (replica, source, ", ".join(missing), source, ", ".join(sorted(held)) or "none"))
                 return None
             return list(listed)
-        return sorted(name for name, origin in held.items() if origin != replica)
+        filters = connection.get("filters") or {}
+        only, ignored = filters.get("replicate_do_db") or [], filters.get("replicate_ignore_db") or []
+        # What the connection's filters keep out must not arrive by the seed either.
+        return sorted(name for name, origin in held.items()
+                      if origin != replica and name not in ignored and (not only or name in only))
 
     def decide(self, replica, connection):
         source, name = connection["source"], connection["name"]

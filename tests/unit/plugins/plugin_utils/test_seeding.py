@@ -120,3 +120,11 @@ def test_every_problem_is_reported_at_once():
     with pytest.raises(SeedPlanError) as caught:
         plan_seeding(plan_topology(inventory), dict(held, lone={"databases": [], "connections": []}))
     assert len(caught.value.problems) == 2
+
+
+def test_the_connections_database_filters_apply_to_the_seed_too():
+    inventory = {"db1": {"mariadb_writable": True}, "db2": {"mariadb_writable": True},
+                 "backup": {"mariadb_sources": [{"host": "db1", "replicate_ignore_db": ["scratch"]},
+                                                {"host": "db2", "replicate_do_db": ["crm"]}]}}
+    result = plan_seeding(plan_topology(inventory), facts(db1=["scratch", "shop"], db2=["crm", "tmp"], backup=[]))
+    assert steps_of(result) == [(1, "backup", "db1", ["shop"]), (1, "backup", "db2", ["crm"])]
