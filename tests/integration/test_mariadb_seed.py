@@ -221,3 +221,36 @@ def test_wrong_password_fails_before_anything_changes(pair, run_module):
     assert result["failed"] and "Cannot log in to the source" in result["msg"] and "Nothing was changed" in result["msg"]
     assert "wrong" not in result["msg"].split("as")[0]
     assert replica.scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'shop%'") == 0
+
+
+def test_forced_reseed_stops_the_running_connection_and_resumes_exactly(pair, run_module):
+    """seed: always on a replica that already replicates: its connection is stopped, the copy replaces the
+    tables, and started again from the new position it neither misses nor repeats a row."""
+    source, replica = pair
+    first = run_module("mariadb_seed", seed_args(source, replica))
+    assert not first["failed"], first
+    wire(replica, source)
+    # Damage the replica's copy (unlogged, as a local mistake would be): the forced seed must repair it.
+    replica.query("SET SESSION sql_log_bin = 0")
+    replica.query("DELETE FROM shop.items WHERE id <= 100")
+    writer = Writer(source)
+    writer.start()
+    forced = run_module("mariadb_seed", seed_args(source, replica, force=True, stop_connection="src"))
+    writer.stop()
+    assert not forced["failed"], forced
+    assert forced["changed"] is True and forced["queries"][0] == "STOP REPLICA 'src'"
+    assert not connection_running(replica, "src"), "the connection must stay stopped until it is wired again"
+    replica.query("START SLAVE 'src'")
+    assert wait_for(lambda: caught_up(replica, source), timeout=60)
+    assert checksums(replica) == checksums(source)
+
+
+def test_bad_input_is_reported_at_once_before_connecting(run_module):
+    """No server at all: every input problem is named, and nothing tries to connect."""
+    result = run_module("mariadb_seed", dict(login_host="127.0.0.1", login_port=1, source_host=" ", source_port=0,
+                                             source_user="u", databases=["shop", ""], dump_binary="no-such-dump"))
+    assert result["failed"], result
+    for expected in ("source_host is empty", "source_port is 0", "databases has an empty name",
+                     "dump_binary 'no-such-dump' is not an executable"):
+        assert expected in result["msg"], result["msg"]
+    assert "Cannot connect" not in result["msg"]
