@@ -160,7 +160,7 @@ def role_of(host, graph, writable):
     return "relay" if replicas else "replica"
 
 
-def connection_plan(host, source, specs, graph):
+def connection_plan(host, source, specs):
     """One replication connection of ``host``, with mariadb_change_master option names where one exists."""
     source_spec = specs[source.host]
     return {
@@ -168,8 +168,9 @@ def connection_plan(host, source, specs, graph):
         "source": source.host,
         "primary_host": source_spec.replication_host,
         "primary_port": source_spec.port,
-        # A ring link brings the host's own writes back: current_pos resumes its own domain from its binlog.
-        "primary_use_gtid": source.use_gtid or ("current_pos" if graph.same_cycle(host, source.host) else "slave_pos"),
+        # slave_pos on every link, ring links included: with current_pos a writer that reconnects while its
+        # upstream still lags in the writer's own domain asks for a GTID the upstream lacks and stops (1236).
+        "primary_use_gtid": source.use_gtid or "slave_pos",
         "primary_delay": source.delay,
         "primary_ssl": source.ssl,
         "primary_ssl_ca": source.ssl_ca,
@@ -219,7 +220,7 @@ def host_plan(host, context):
         "port": spec.port,
         "sources": list(sources),
         "replicas": [{"host": replica, "address": specs[replica].replication_host} for replica in replicas],
-        "connections": [connection_plan(host, source, specs, graph) for source in edges[host]],
+        "connections": [connection_plan(host, source, specs) for source in edges[host]],
         "is_source": bool(replicas),
         "is_replica": bool(sources),
         "in_cycle": in_cycle,

@@ -204,20 +204,22 @@ def test_diamond_duplicates_only_where_paths_join():
     assert ids(plan, "gtid_ignore_duplicates") == {"p": False, "left": False, "right": False, "join": True}
 
 
-def test_ring_link_uses_current_pos_and_an_outside_source_slave_pos():
+def test_every_link_uses_slave_pos_ring_links_included():
+    """current_pos on a ring link stops the link (1236) when the writer reconnects while its upstream lags in the
+    writer's own domain; tests/integration/test_ring_gtid_mode.py shows it on real servers."""
     inventory = dict(RING, x={})
     inventory["m1"] = {"mariadb_writable": True, "mariadb_sources": ["m3", "x"]}
     plan = plan_topology(inventory)
     assert [(c["source"], c["primary_use_gtid"]) for c in plan["m1"]["connections"]] == [
-        ("m3", "current_pos"), ("x", "slave_pos")]
+        ("m3", "slave_pos"), ("x", "slave_pos")]
 
 
 def test_explicit_use_gtid_and_ignore_duplicates_win():
     inventory = dict(RING)
     inventory["m2"] = {"mariadb_writable": True, "mariadb_gtid_ignore_duplicates": False,
-                       "mariadb_sources": [{"host": "m1", "use_gtid": "slave_pos"}]}
+                       "mariadb_sources": [{"host": "m1", "use_gtid": "current_pos"}]}
     plan = plan_topology(inventory)
-    assert plan["m2"]["connections"][0]["primary_use_gtid"] == "slave_pos"
+    assert plan["m2"]["connections"][0]["primary_use_gtid"] == "current_pos"
     assert plan["m2"]["gtid_ignore_duplicates"] is False
 
 

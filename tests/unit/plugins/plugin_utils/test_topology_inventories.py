@@ -102,7 +102,7 @@ def test_ring_of_three_with_replica_and_delayed_replica():
         assert node["cycle"] == list(ring)
         assert (node["log_bin"], node["log_slave_updates"], node["gtid_ignore_duplicates"]) == (True, True, True)
         assert node["auto_increment_increment"] == 10
-        assert [c["primary_use_gtid"] for c in node["connections"]] == ["current_pos"]
+        assert [c["primary_use_gtid"] for c in node["connections"]] == ["slave_pos"]
     assert sorted(plan[m]["auto_increment_offset"] for m in ring) == sorted({plan[m]["auto_increment_offset"] for m in ring})
     assert len({plan[m]["gtid_domain_id"] for m in ring}) == 3
     assert plan["m1"]["connections"][0]["source"] == "m3"
@@ -136,7 +136,7 @@ def test_two_sites_masters_log_slave_updates_for_their_replicas():
     for master in ("s1m", "s2m"):
         assert plan[master]["log_slave_updates"] is True  # the seed-002 gotcha
         assert plan[master]["role"] == "ring_member"
-        assert plan[master]["connections"][0]["primary_use_gtid"] == "current_pos"
+        assert plan[master]["connections"][0]["primary_use_gtid"] == "slave_pos"
     assert plan["s1m"]["auto_increment_offset"] != plan["s2m"]["auto_increment_offset"]
     for replica, master in (("s1r1", "s1m"), ("s1r2", "s1m"), ("s2r1", "s2m"), ("s2r2", "s2m")):
         assert plan[replica]["gtid_domain_id"] == plan[master]["gtid_domain_id"]
@@ -160,7 +160,7 @@ def test_master_master_with_passive_side():
     assert active["connections"][0]["name"] == "db_b"  # derived names are plain words for the option file
     for node in (active, passive):
         assert node["log_slave_updates"] is True
-        assert node["connections"][0]["primary_use_gtid"] == "current_pos"
+        assert node["connections"][0]["primary_use_gtid"] == "slave_pos"
 
 
 def test_primary_with_replicas():
