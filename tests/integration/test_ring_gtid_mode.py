@@ -63,7 +63,7 @@ def reconnect_while_upstream_lags(plan, servers):
     for laggard in sorted(servers) * 2:
         servers[laggard].query("STOP SLAVE %s", (names[laggard],))
         for host, server in servers.items():
-            for _ in range(5):
+            for _row in range(5):
                 server.query("INSERT INTO app.t (origin) VALUES (%s)", (host,))
         for host, server in servers.items():
             if host != laggard:
