@@ -367,20 +367,12 @@ BACKUP_PLAYBOOK = """
       until: receive.finished
       retries: 7200
       delay: 1
-    # Debian's mariadb.socket would accept on the server's socket and start it again on the old datadir.
-    - name: Stop MariaDB and its socket activation for the restore
-      ansible.builtin.systemd_service:
-        name: "{{{{ item }}}}"
-        state: stopped
-      loop: [mariadb.socket, mariadb.service]
+    # As the seed role does: the module stops MariaDB (and an active socket unit), swaps, starts it again.
     - name: Prepare and move the backup into the datadir
       replkit.mariadb.mariadb_backup_restore:
         staging_dir: {staging}
         datadir: /var/lib/mysql
-    - name: Start MariaDB on the restored data
-      ansible.builtin.systemd_service:
-        name: mariadb
-        state: started
+        service: mariadb
 """
 
 

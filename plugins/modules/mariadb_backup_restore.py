@@ -21,9 +21,9 @@ description:
     C(master-*.info), C(relay-log-*.info), relay logs and their index) are removed from the copy, so the new
     replica does not replicate from where the source did. Set up replication afterwards from RV(gtid_pos).
   - The data directory is then owned by O(owner):O(group) recursively and gets the mode the old one had.
-  - The module refuses to run while the server runs (a live process in C(<datadir>/*.pid) or a socket at
-    O(login_unix_socket) accepting connections), when O(staging_dir) is not a prepared full backup, or when
-    O(datadir) is missing. Stop the server first and start it afterwards.
+  - Without O(service), the module refuses to run while the server runs (a live process in C(<datadir>/*.pid) or a
+    socket at O(login_unix_socket) accepting connections). It refuses when O(staging_dir) is not a prepared full
+    backup, or when O(datadir) is missing. With O(service) it stops and starts the server itself.
 options:
   staging_dir:
     description:
@@ -52,6 +52,18 @@ options:
         refuses to touch the data directory.
     type: path
     default: /run/mysqld/mysqld.sock
+  service:
+    description:
+      - The systemd service of the server, for example V(mariadb). When given, the module stops it (and its socket
+        unit, when that is active) just before the swap, starts it again right after, and waits until it accepts
+        connections on O(login_unix_socket). If the swap fails, the server is started again on the old data.
+      - When not given, the server must be stopped before the task and started after it.
+    type: str
+    version_added: 0.2.0
+  start_timeout:
+    description: With O(service), seconds to wait for the started server to accept connections.
+    type: int
+    default: 300
 notes:
   - Check mode runs every check and reports RV(previous_datadir), RV(removed_files) and RV(gtid_pos) as they would
     be, without moving anything. Diff mode shows the data directory before and after.
@@ -110,6 +122,12 @@ moved_by:
   returned: always
   type: str
   sample: rename
+stopped_units:
+  description: With O(service), the units stopped for the swap and started again, in start order.
+  returned: when O(service) is given and not in check mode
+  type: list
+  elements: str
+  sample: [mariadb.socket, mariadb]
 datadir:
   description: The data directory now holding the copy.
   returned: always
@@ -194,15 +212,8 @@ def validate(module):
     if not os.path.isdir(datadir):
         errors.append("datadir %s does not exist; give the stopped server's data directory (its datadir setting)"
                       % datadir)
-    else:
-        running = live_server_pid(datadir)
-        if running:
-            errors.append("the server still runs (pid %d in %s); stop it before restoring into datadir %s"
-                          % (running[0], running[1], datadir))
-    if socket_accepts(params["login_unix_socket"]):
-        errors.append("a server still accepts connections on login_unix_socket %s; stop it before restoring "
-                      "(or give login_unix_socket the socket of the server that owns datadir)"
-                      % params["login_unix_socket"])
+    elif not params["service"]:
+        errors += running_server_problems(params, datadir)
     if not os.path.isdir(staging_dir):
         errors.append("staging_dir %s does not exist; run mariadb_backup_stream mode=receive first" % staging_dir)
     else:
@@ -222,6 +233,51 @@ def validate(module):
             errors.append("%s %r does not exist on this host; give the account the server runs as" % (
                 option, params[option]))
     return errors
+
+
+def running_server_problems(params, datadir):
+    """Why the data directory cannot be touched now: a server still runs on it."""
+    errors = []
+    running = live_server_pid(datadir)
+    if running:
+        errors.append("the server still runs (pid %d in %s); stop it before restoring into datadir %s, or give "
+                      "service to let the module stop and start it" % (running[0], running[1], datadir))
+    if socket_accepts(params["login_unix_socket"]):
+        errors.append("a server still accepts connections on login_unix_socket %s; stop it before restoring "
+                      "(or give login_unix_socket the socket of the server that owns datadir)"
+                      % params["login_unix_socket"])
+    return errors
+
+
+class Service:
+    """The server's systemd units: stopped around the swap, its socket unit too when it was active."""
+
+    def __init__(self, module, name):
+        self.module = module
+        self.name = name
+        rc, _out, _err = module.run_command(["systemctl", "is-active", "--quiet", name + ".socket"])
+        # Started in this order; an active socket unit would start the server again on the old data.
+        self.units = ([name + ".socket"] if rc == 0 else []) + [name]
+
+    def systemctl(self, action, units):
+        rc, out, err = self.module.run_command(["systemctl", action] + units)
+        if rc == 0:
+            return None
+        return "systemctl %s %s failed (rc=%d): %s" % (action, " ".join(units), rc, (err or out).strip())
+
+    def stop(self):
+        return self.systemctl("stop", list(reversed(self.units)))
+
+    def start(self, socket_path, timeout):
+        problem = self.systemctl("start", self.units)
+        if problem:
+            return problem
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if socket_accepts(socket_path):
+                return None
+            time.sleep(0.2)
+        return "%s started but accepted no connection on %s within %d s" % (self.name, socket_path, timeout)
 
 
 def same_filesystem(first, second):
@@ -295,6 +351,8 @@ def main():
             owner=dict(type="str", default="mysql"),
             group=dict(type="str", default="mysql"),
             login_unix_socket=dict(type="path", default="/run/mysqld/mysqld.sock"),
+            service=dict(type="str"),
+            start_timeout=dict(type="int", default=300),
         ),
         supports_check_mode=True,
     )
@@ -321,7 +379,27 @@ def main():
             after="datadir %s: the copy from %s (GTID %s)\n%s: the previous data\n" % (
                 datadir, staging_dir, result["gtid_pos"] or "unknown", previous))
     if not module.check_mode:
-        result["moved_by"] = install(module, datadir, staging_dir, previous, removed)
+        service = Service(module, module.params["service"]) if module.params["service"] else None
+        if service:
+            problem = service.stop()
+            problems = [problem] if problem else running_server_problems(module.params, datadir)
+            if problems:
+                # Whatever stopped comes back on the untouched data.
+                service.start(module.params["login_unix_socket"], module.params["start_timeout"])
+                module.fail_json(msg="Cannot restore into %s: %s. Nothing was moved." % (datadir, "; ".join(problems)))
+            result["stopped_units"] = service.units
+        try:
+            result["moved_by"] = install(module, datadir, staging_dir, previous, removed)
+        except SystemExit:
+            # install() failed and put the old data back (its message is out): bring the server up on it.
+            if service:
+                service.start(module.params["login_unix_socket"], module.params["start_timeout"])
+            raise
+        if service:
+            problem = service.start(module.params["login_unix_socket"], module.params["start_timeout"])
+            if problem:
+                module.fail_json(msg="The copy is in place in %s (the previous data is in %s), but %s. Check the "
+                                     "server's error log." % (datadir, previous, problem), **result)
     module.exit_json(**result)
 
 
