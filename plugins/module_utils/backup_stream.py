@@ -343,6 +343,8 @@ def validate_stream_params(params):
             errors.append(problem)
         if params.get("connect_timeout") is not None and params["connect_timeout"] <= 0:
             errors.append("connect_timeout is %s; give a positive number of seconds" % params["connect_timeout"])
+        if params.get("parallel") is not None and not 1 <= params["parallel"] <= 64:
+            errors.append("parallel is %s; give the number of copy threads, 1 to 64" % params["parallel"])
     else:
         errors.append("mode is %r; use receive or send" % mode)
     return errors

@@ -363,7 +363,7 @@ def run_send(module, progress, private_dir, result):
             backup_binary(module), "--defaults-file=%s" % defaults_file, "--backup", "--stream=xbstream",
             # The commit block at the end waits for the redo log copier's next look; its default 1 s
             # interval alone would block writes on the source for about a second.
-            "--log-copy-interval=100", "--target-dir=%s" % target_dir]
+            "--log-copy-interval=100", "--parallel=%d" % params["parallel"], "--target-dir=%s" % target_dir]
         log_path = os.path.join(private_dir, "mariadb-backup.log")
         progress.start_clock()
         progress.set("streaming")

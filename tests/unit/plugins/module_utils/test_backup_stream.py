@@ -242,6 +242,7 @@ def test_validate_accepts_good_params():
     (send_params(target_host=""), "target_host is required with mode=send"),
     (send_params(target_port=-1), "target_port is -1"),
     (send_params(connect_timeout=0), "connect_timeout is 0"),
+    (send_params(parallel=0), "parallel is 0; give the number of copy threads, 1 to 64"),
     (send_params(mode="copy"), "mode is 'copy'; use receive or send"),
 ])
 def test_validate_messages(params, message):
