@@ -365,8 +365,8 @@ BACKUP_PLAYBOOK = """
         jid: "{{{{ receive_job.ansible_job_id }}}}"
       register: receive
       until: receive.finished
-      retries: 7200
-      delay: 1
+      retries: 36000
+      delay: 0.2
     # As the seed role does: the module stops MariaDB (and an active socket unit), swaps, starts it again.
     - name: Prepare and move the backup into the datadir
       replkit.mariadb.mariadb_backup_restore:
