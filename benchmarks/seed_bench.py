@@ -17,8 +17,7 @@ Methods: locked_dump, consistent_dump (replkit.mariadb.mariadb_seed), mariadb_ba
 by ansible-playbook over the docker connection; raw_copy (tar of the source's
 datadir over a TCP socket to the replica's disk: the ceiling); controller_copy
 (mariadb-dump to a file on the source, docker cp to the controller and on to the
-replica, import there). A collection method whose module is not in
-plugins/modules is reported as "not available".
+replica, import there).
 
 Run it through lab/with-docker.sh (make benchmark-seed does) so a Docker engine is up.
 Targets (issue 5): consistent_dump and mariadb_backup keep the writer's longest
@@ -60,8 +59,6 @@ BACKUP_TOKEN = "bench-token-0123456789abcdef"
 RECEIVE_PORT, RAW_PORT = 4444, 4445
 WRITER_INTERVAL = 0.010
 ALL_METHODS = ["locked_dump", "consistent_dump", "mariadb_backup", "raw_copy", "controller_copy"]
-MODULES = {"locked_dump": ["mariadb_seed"], "consistent_dump": ["mariadb_seed"],
-           "mariadb_backup": ["mariadb_backup_stream", "mariadb_backup_restore"]}
 
 # Same on both nodes except the ids. Binary logs outside the datadir, so the raw copy moves table data, not
 # the generation's history. The buffer pool holds half of a 1 GiB dataset: reads partly come from disk.
@@ -74,10 +71,6 @@ bind_address = 0.0.0.0
 innodb_buffer_pool_size = 512M
 innodb_log_file_size = 256M
 """
-
-
-class NotAvailable(Exception):
-    """A method cannot run here (its module is not written yet)."""
 
 
 def run(*command: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
@@ -459,10 +452,6 @@ def pick(result: dict, *keys: str) -> dict:
     return {key: result[key] for key in keys if key in result}
 
 
-def module_missing(method: str) -> list[str]:
-    return [name for name in MODULES.get(method, []) if not (REPO / "plugins" / "modules" / f"{name}.py").exists()]
-
-
 # ---------------------------------------------------------------- verification
 
 
@@ -502,9 +491,6 @@ def verify(gtid_pos: str | None) -> dict:
 
 
 def bench_method(name: str, image: str, replica_cnf: str, dataset_mib: float) -> dict:
-    missing = module_missing(name)
-    if missing:
-        return dict(method=name, available=False, note="not available: " + ", ".join(missing) + " not written yet")
     start_node(image, REPLICA, replica_cnf)  # a fresh replica for every method: same cold start for each
     with tempfile.TemporaryDirectory(prefix=f"seed-bench-{name}-") as tmp_name, Writer() as writer:
         start = time.monotonic()
@@ -515,7 +501,7 @@ def bench_method(name: str, image: str, replica_cnf: str, dataset_mib: float) ->
             outcome, error = {}, str(failure)
         end = time.monotonic()
     seconds = end - start
-    result = dict(method=name, available=True, wall_s=round(seconds, 2), rate_mib_s=round(dataset_mib / seconds, 1),
+    result = dict(method=name, wall_s=round(seconds, 2), rate_mib_s=round(dataset_mib / seconds, 1),
                   **writer.report(start, end), **outcome)
     if error:
         result.update(failed=True, error=error[-3000:])
@@ -538,9 +524,7 @@ def machine_info() -> dict:
 def print_table(results: list[dict]) -> None:
     print(f"\n{'method':16} {'wall s':>8} {'MiB/s':>7} {'copy s':>7} {'longest gap s':>14} {'commits':>8}  verified")
     for r in results:
-        if not r["available"]:
-            print(f"{r['method']:16} {r['note']}")
-        elif r.get("failed"):
+        if r.get("failed"):
             print(f"{r['method']:16} FAILED after {r['wall_s']} s: {r['error'].strip().splitlines()[0][:100]}")
         else:
             verified = {True: "yes", False: "NO", None: "-"}[r.get("verified")]
@@ -550,7 +534,7 @@ def print_table(results: list[dict]) -> None:
 
 
 def targets(results: list[dict]) -> list[str]:
-    by_name = {r["method"]: r for r in results if r["available"] and not r.get("failed")}
+    by_name = {r["method"]: r for r in results if not r.get("failed")}
     lines = []
     for name in ("consistent_dump", "mariadb_backup"):
         if name in by_name:

@@ -5,7 +5,7 @@
 
 The modules mariadb_backup_stream and mariadb_backup_restore keep their I/O
 thin and put here what tests reach without MariaDB: the wire framing between
-sender and receiver, the progress file record, the files mariadb-backup
+sender and receiver, the client defaults file, the files mariadb-backup
 writes (binary log position, checkpoints), which files of a copy carry the
 source's replication state, and the input checks.
 
@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 import os
 import re
 import struct
 import time
+
+from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import client_option_file, login_client_options
 
 MAGIC = b"RKXB1\n"
 HELLO_HEADER = struct.Struct(">6sH")
@@ -45,7 +46,6 @@ KIND_DATA = b"D"
 KIND_END = b"E"
 KIND_ABORT = b"A"
 DEFAULT_PORT = 4444
-MIB = 1024 * 1024
 
 # Newer versions write mariadb_backup_*, older ones xtrabackup_*; both are looked for, newest name first.
 BINLOG_INFO_FILES = ("mariadb_backup_binlog_info", "xtrabackup_binlog_info")
@@ -53,8 +53,6 @@ CHECKPOINT_FILES = ("mariadb_backup_checkpoints", "xtrabackup_checkpoints")
 BACKUP_CONFIG_FILE = "backup-my.cnf"
 # A full backup after --prepare: 10.5 to 11.x write log-applied, older xtrabackup full-prepared.
 PREPARED_TYPES = ("full-prepared", "log-applied")
-
-PHASES = ("listening", "connecting", "streaming", "extracting", "preparing", "done", "failed")
 
 
 class BackupStreamError(Exception):
@@ -143,43 +141,6 @@ def address_allowed(peer_address, allowed_addresses):
         return normalize_address(peer_address) in allowed_addresses
     except ValueError:
         return False
-
-
-# --- progress ------------------------------------------------------------------------------------------------
-
-
-def rate_mib_s(byte_count, seconds):
-    return round(byte_count / MIB / seconds, 2) if seconds > 0 else 0.0
-
-
-def progress_record(phase, byte_count, seconds, now=None):
-    """The progress file's content: phase, bytes moved, seconds since the transfer began, rate, update time."""
-    if phase not in PHASES:
-        raise BackupStreamError("unknown phase %r; expected one of %s" % (phase, ", ".join(PHASES)))
-    updated = time.gmtime(time.time() if now is None else now)
-    return {
-        "phase": phase,
-        "bytes": int(byte_count),
-        "seconds": round(seconds, 1),
-        "rate_mb_s": rate_mib_s(byte_count, seconds),
-        "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", updated),
-    }
-
-
-def format_progress(record):
-    return json.dumps(record, sort_keys=True) + "\n"
-
-
-def parse_progress(text):
-    """Read a progress file back (what a role shows while the transfer runs)."""
-    try:
-        record = json.loads(text)
-    except ValueError as exc:
-        raise BackupStreamError("progress file is not JSON: %s" % exc)
-    missing = [key for key in ("phase", "bytes", "seconds", "rate_mb_s", "updated_at") if key not in record]
-    if missing:
-        raise BackupStreamError("progress file lacks %s" % ", ".join(missing))
-    return record
 
 
 # --- files mariadb-backup writes -----------------------------------------------------------------------------
@@ -368,38 +329,9 @@ def staging_dir_problem(path):
 # --- client defaults file ------------------------------------------------------------------------------------
 
 
-def option_file_value(value):
-    """A value quoted for a MariaDB option file, so quotes, backslashes, # and ; survive."""
-    escaped = (str(value).replace("\\", "\\\\").replace('"', '\\"')
-               .replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
-    return '"%s"' % escaped
-
-
 def client_defaults(params, include_file=None):
-    """The text of a client defaults file for mariadb-backup from the common login options.
-
-    ``include_file`` (the existing config_file) is included first so the
-    login options given explicitly win over it.
-    """
-    lines = []
-    if include_file:
-        lines.append("!include %s" % include_file)
-    lines.append("[client]")
-    if params.get("login_unix_socket"):
-        lines.append("socket=%s" % option_file_value(params["login_unix_socket"]))
-    else:
-        if params.get("login_host"):
-            lines.append("host=%s" % option_file_value(params["login_host"]))
-        if params.get("login_port"):
-            lines.append("port=%d" % params["login_port"])
-    if params.get("login_user") is not None:
-        lines.append("user=%s" % option_file_value(params["login_user"]))
-    if params.get("login_password") is not None:
-        lines.append("password=%s" % option_file_value(params["login_password"]))
-    for option, key in (("ca_cert", "ssl-ca"), ("client_cert", "ssl-cert"), ("client_key", "ssl-key")):
-        if params.get(option):
-            lines.append("%s=%s" % (key, option_file_value(params[option])))
-    return "\n".join(lines) + "\n"
+    """The client defaults file mariadb-backup logs in with: the common login options (see client_option_file)."""
+    return client_option_file(login_client_options(params), include_file)
 
 
 def previous_datadir_path(datadir, now, exists):
@@ -411,8 +343,3 @@ def previous_datadir_path(datadir, now, exists):
         counter += 1
         candidate = "%s-%d" % (base, counter)
     return candidate
-
-
-def tail(text, lines=20):
-    """The last lines of a tool's output, for an error message."""
-    return "\n".join((text or "").rstrip().splitlines()[-lines:])

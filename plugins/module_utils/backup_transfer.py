@@ -22,8 +22,11 @@ import time
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
     ACCEPT, BINLOG_INFO_FILES, FRAME_HEADER, HELLO_HEADER, KIND_ABORT, KIND_DATA, KIND_END, MAX_CHUNK,
     REJECT, BackupStreamError, address_allowed, client_defaults, decode_frame_header, decode_hello_header,
-    encode_abort, encode_data, encode_end, encode_hello, first_present, format_progress, normalize_address,
-    parse_backup_log_position, parse_binlog_info, progress_record, rate_mib_s, tail, token_matches)
+    encode_abort, encode_data, encode_end, encode_hello, first_present, normalize_address,
+    parse_backup_log_position, parse_binlog_info, token_matches)
+from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import write_private_file
+from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import (
+    progress_record, rate_mib_s, tail, write_progress_file)
 
 READ_SIZE = 1024 * 1024
 PIPE_SIZE = 1024 * 1024
@@ -72,15 +75,7 @@ class Progress:
         if not self.path:
             return
         with self._lock:
-            text = format_progress(progress_record(self.phase, self.bytes, self.seconds))
-            temporary = "%s.%d.tmp" % (self.path, os.getpid())
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.fchmod(fd, 0o600)
-                os.write(fd, text.encode("utf-8"))
-            finally:
-                os.close(fd)
-            os.replace(temporary, self.path)
+            write_progress_file(self.path, progress_record(self.phase, self.bytes, self.seconds))
 
     def _run(self):
         while not self._stop.wait(PROGRESS_INTERVAL):
@@ -324,14 +319,6 @@ def await_answer(conn, what):
                         "allowed_address? See the receive task's result." % what)
 
 
-def write_private(path, text):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, text.encode("utf-8"))
-    finally:
-        os.close(fd)
-
-
 def widen_pipe(fd):
     """Grow a pipe to 1 MiB (Linux; 64 KiB by default): fewer, larger reads and writes on the hot path."""
     try:
@@ -367,7 +354,7 @@ def run_send(module, progress, private_dir, result):
         await_answer(conn, "the token")
         defaults_file = os.path.join(private_dir, "client.cnf")
         config_file = params.get("config_file")  # type=path: already expanded
-        write_private(defaults_file, client_defaults(
+        write_private_file(defaults_file, client_defaults(
             params, include_file=config_file if config_file and os.path.isfile(config_file) else None))
         target_dir = os.path.join(private_dir, "target")
         os.mkdir(target_dir, 0o700)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import (
     GtidError, format_gtid_pos, merge_gtid_pos, parse_gtid_pos, same_gtid_pos)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
-    Statement, execute, fetch_global_variables)
+    Statement, execute, execute_or_fail, fetch_global_variables)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
     is_running, show_all_connections, start_connection, stop_connection)
 
@@ -30,14 +30,6 @@ def start_threads(info, name, row):
 
 def set_global_gtid_slave_pos(position):
     return Statement("SET GLOBAL gtid_slave_pos = %s", (position,))
-
-
-def run(module, cursor, statement, what, hint):
-    try:
-        return execute(cursor, statement)
-    except Exception as exc:  # PyMySQL raises several unrelated types
-        module.fail_json(msg="Failed to %s (%s): %s. %s" % (what, statement.masked(), exc, hint))
-    return None
 
 
 def read_positions(module, cursor):
@@ -88,8 +80,9 @@ def apply_slave_pos(module, cursor, plan):
     except Exception as exc:  # PyMySQL raises several unrelated types
         restart_then_fail(module, cursor, plan, stopped, "set gtid_slave_pos (%s): %s" % (statement.masked(), exc))
     for start, name in zip(plan["starts"], plan["names"]):
-        run(module, cursor, start, "start replication connection %r again after setting gtid_slave_pos" % name,
-            "gtid_slave_pos was set; check the connection with mariadb_replication_info and start it by hand.")
+        execute_or_fail(module, cursor, start,
+                        "start replication connection %r again after setting gtid_slave_pos" % name,
+                        "gtid_slave_pos was set; check the connection with mariadb_replication_info and start it by hand.")
 
 
 def restart_then_fail(module, cursor, plan, stopped, failure):

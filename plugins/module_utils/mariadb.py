@@ -81,6 +81,50 @@ def connection_kwargs(params):
     return kwargs
 
 
+def option_file_value(value):
+    """A value quoted for a MariaDB option file, so quotes, backslashes, # and ; survive."""
+    text = str(value)
+    if "\x00" in text:
+        raise ValueError("a client option value cannot contain a NUL byte")
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"')
+               .replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
+    return '"%s"' % escaped
+
+
+def client_option_file(options, include_file=None):
+    """The text of a client option file: ``[client]`` with ``options`` (None values left out).
+
+    ``include_file`` (an existing config_file) is included first, so the options given here win over it.
+    """
+    lines = ["!include %s" % include_file] if include_file else []
+    lines.append("[client]")
+    lines += ["%s=%s" % (key, option_file_value(value)) for key, value in options.items() if value is not None]
+    return "\n".join(lines) + "\n"
+
+
+def login_client_options(params):
+    """The common login options as client option file keys, for the command line tools a module runs."""
+    options = {}
+    if params.get("login_unix_socket"):
+        options["socket"] = params["login_unix_socket"]
+    else:
+        options["host"] = params.get("login_host")
+        options["port"] = params.get("login_port")
+    options["user"] = params.get("login_user")
+    options["password"] = params.get("login_password")
+    for option, key in (("ca_cert", "ssl-ca"), ("client_cert", "ssl-cert"), ("client_key", "ssl-key")):
+        options[key] = params.get(option) or None
+    return options
+
+
+def write_private_file(path, text):
+    """Create ``path`` with mode 0600 before any byte is written (passwords go to such files, never to argv)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    return path
+
+
 def ensure_driver(module):
     if pymysql is None:
         module.fail_json(msg=missing_required_lib("PyMySQL"), exception=PYMYSQL_IMPORT_ERROR)
@@ -195,6 +239,15 @@ def execute(cursor, statement):
     """Run a Statement; PyMySQL escapes the bound values client-side."""
     cursor.execute(statement.sql, statement.params or None)
     return cursor.fetchall() if cursor.description else []
+
+
+def execute_or_fail(module, cursor, statement, what, hint=""):
+    """Run a Statement; on an error, fail the module saying what it was doing, the statement (masked) and the fix."""
+    try:
+        return execute(cursor, statement)
+    except Exception as exc:  # PyMySQL raises several unrelated types
+        module.fail_json(msg=("Failed to %s (%s): %s. %s" % (what, statement.masked(), exc, hint)).strip())
+    return None
 
 
 def fetch_global_variables(cursor, names):

@@ -4,18 +4,16 @@
 """Seeding a replica with a logical dump of its source: the pure parts.
 
 Which databases to copy, whether a consistent dump is possible, the client
-option files that carry the passwords, the command lines, and reading the
+options that log in to both servers, the command lines, and reading the
 GTID position mariadb-dump writes into its output. No database is needed here,
 so the unit tests reach all of it.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tempfile
-import time
+
+from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import login_client_options
 
 # Never copied from another server unless asked: they hold this server's own accounts and state.
 SYSTEM_DATABASES = ("mysql", "information_schema", "performance_schema", "sys")
@@ -32,59 +30,31 @@ BINLOG_LINE = re.compile(rb"^-- CHANGE MASTER TO MASTER_LOG_FILE='(?P<file>[^']+
 CARRY_BYTES = 4096
 
 
-def option_value(value):
-    """A value for a MariaDB option file: double-quoted, with backslash and quote escaped."""
-    text = str(value)
-    if "\n" in text or "\r" in text or "\x00" in text:
-        raise ValueError("a client option value cannot contain a newline or NUL byte")
-    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+def source_login(params):
+    """The source's login in the shape of the common login options, so one piece of code logs in everywhere.
 
-
-def client_options_text(options):
-    """A ``[client]`` option file from a dict; None values are left out."""
-    lines = ["[client]"]
-    for key, value in options.items():
-        if value is not None:
-            lines.append("%s=%s" % (key, option_value(value)))
-    return "\n".join(lines) + "\n"
+    No option file is read for it: the replica's ~/.my.cnf holds the replica's own login, not the source's.
+    """
+    return dict(login_host=params["source_host"], login_port=params["source_port"], login_user=params["source_user"],
+                login_password=params["source_password"] or "", login_unix_socket=None, config_file=None,
+                connect_timeout=params["connect_timeout"], ca_cert=params.get("source_ssl_ca"),
+                client_cert=params.get("source_ssl_cert"), client_key=params.get("source_ssl_key"))
 
 
 def source_client_options(params):
     """The client options that log in to the source (password included: only ever written to a 0600 file)."""
-    options = {"host": params["source_host"], "port": params["source_port"], "user": params["source_user"],
-               "password": params["source_password"]}
-    for option, key in (("source_ssl_ca", "ssl-ca"), ("source_ssl_cert", "ssl-cert"), ("source_ssl_key", "ssl-key")):
-        if params.get(option):
-            options[key] = params[option]
-    return options
+    return login_client_options(source_login(params))
 
 
 def local_client_options(params):
-    """The client options that log in to this (the replica's) server, from the common login options."""
-    options = {}
-    if params.get("login_unix_socket"):
-        options["socket"] = params["login_unix_socket"]
-    else:
-        options["host"] = params["login_host"]
-        options["port"] = params["login_port"]
+    """The client options that log in to this (the replica's) server, from the common login options.
+
+    Over TCP the protocol is named, so a login_host of localhost means TCP, as it does for the module's own login.
+    """
+    options = login_client_options(params)
+    if "socket" not in options:
         options["protocol"] = "tcp"
-    options["user"] = params.get("login_user")
-    options["password"] = params.get("login_password")
     return options
-
-
-def write_private_file(directory, name, text):
-    """Create ``name`` in ``directory`` with mode 0600 before any byte is written."""
-    path = os.path.join(directory, name)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text)
-    return path
-
-
-def private_directory(parent=None):
-    """A fresh 0700 directory for option files (mkdtemp creates it 0700)."""
-    return tempfile.mkdtemp(prefix="replkit-seed-", dir=parent)
 
 
 def dump_command(binary, defaults_file, method, databases):
@@ -167,33 +137,3 @@ def presence(replica_databases, databases):
     if not held:
         return "absent"
     return "present" if len(held) == len(databases) else "partial"
-
-
-def rate_mb_s(byte_count, seconds):
-    return round(byte_count / 1048576.0 / seconds, 2) if seconds > 0 else None
-
-
-def progress_record(phase, byte_count, started, now=None, extra=None):
-    """The JSON written to the progress file a role polls while the seed runs."""
-    now = time.time() if now is None else now
-    seconds = max(now - started, 0.0)
-    record = {"phase": phase, "bytes": byte_count, "mb": round(byte_count / 1048576.0, 1),
-              "seconds": round(seconds, 1), "rate_mb_s": rate_mb_s(byte_count, seconds), "updated_at": round(now, 1)}
-    record.update(extra or {})
-    return json.dumps(record, sort_keys=True)
-
-
-def write_progress(path, text):
-    """Replace the progress file atomically (a reader never sees half a record), mode 0600."""
-    if not path:
-        return
-    temporary = "%s.%d.tmp" % (path, os.getpid())
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text + "\n")
-    os.replace(temporary, path)
-
-
-def tail(text, limit=2000):
-    text = (text or "").strip()
-    return text if len(text) <= limit else "..." + text[-limit:]

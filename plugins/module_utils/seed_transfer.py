@@ -13,9 +13,10 @@ import os
 import subprocess
 import time
 
+from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import client_option_file, write_private_file
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
-    PositionScanner, client_options_text, dump_command, import_command, local_client_options, progress_record,
-    source_client_options, tail, write_private_file, write_progress)
+    PositionScanner, dump_command, import_command, local_client_options, source_client_options)
+from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import progress_record, tail, write_progress_file
 
 CHUNK = 1 << 20
 PROGRESS_EVERY = 2.0
@@ -34,12 +35,14 @@ class DumpPipe:
 
     def run(self):
         params = self.params
-        source_cnf = write_private_file(self.workdir, "source.cnf", client_options_text(source_client_options(params)))
-        local_cnf = write_private_file(self.workdir, "local.cnf", client_options_text(local_client_options(params)))
+        source_cnf = write_private_file(os.path.join(self.workdir, "source.cnf"),
+                                        client_option_file(source_client_options(params)))
+        local_cnf = write_private_file(os.path.join(self.workdir, "local.cnf"),
+                                       client_option_file(local_client_options(params)))
         dump_err = open(os.path.join(self.workdir, "dump.err"), "w+")
         import_err = open(os.path.join(self.workdir, "import.err"), "w+")
         started = time.time()
-        write_progress(params["progress_file"], progress_record("copying", 0, started))
+        self.progress("copying", started)
         importer = subprocess.Popen(import_command(params["client_binary"], local_cnf), stdin=subprocess.PIPE,
                                     stdout=subprocess.DEVNULL, stderr=import_err)
         dumper = subprocess.Popen(dump_command(params["dump_binary"], source_cnf, self.method, self.databases),
@@ -61,7 +64,7 @@ class DumpPipe:
                 self.bytes += len(chunk)
                 now = time.time()
                 if now - last >= PROGRESS_EVERY:
-                    write_progress(params["progress_file"], progress_record("copying", self.bytes, started, now))
+                    self.progress("copying", started)
                     last = now
         finally:
             dump_rc = dumper.wait()
@@ -71,13 +74,16 @@ class DumpPipe:
                 broken = True
             import_rc = importer.wait()
         seconds = time.time() - started
-        write_progress(params["progress_file"], progress_record("copied", self.bytes, started))
+        self.progress("copied", started)
         failures = []
         if dump_rc != 0 and not broken:
             failures.append("mariadb-dump from %s exited %d: %s" % (params["source_host"], dump_rc, self._read(dump_err)))
         if import_rc != 0 or broken:
             failures.append("the import into this server exited %d: %s" % (import_rc, self._read(import_err)))
         return seconds, failures
+
+    def progress(self, phase, started):
+        write_progress_file(self.params["progress_file"], progress_record(phase, self.bytes, time.time() - started))
 
     @staticmethod
     def _read(handle):

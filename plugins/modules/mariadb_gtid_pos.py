@@ -170,9 +170,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import (
     GtidError, describe_behind, format_gtid_pos, gtid_behind, normalize_gtid_pos, parse_gtid_pos, positions_by_domain)
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid_state import (
-    POSITION_VARIABLES, apply_slave_pos, plan_slave_pos, read_positions, run, set_global_gtid_slave_pos)
+    POSITION_VARIABLES, apply_slave_pos, plan_slave_pos, read_positions, set_global_gtid_slave_pos)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
-    Statement, mariadb_common_argument_spec, open_session)
+    Statement, execute_or_fail, mariadb_common_argument_spec, open_session)
 
 MAX_BINLOG_POS = 2 ** 64 - 1
 
@@ -218,7 +218,8 @@ def validate(module):
 def binlog_gtid_pos(module, cursor):
     params = module.params
     statement = Statement("SELECT BINLOG_GTID_POS(%s, %s) AS pos", (params["binlog_file"], params["binlog_pos"]))
-    rows = run(module, cursor, statement, "convert the binary log coordinate", "Check binlog_file and binlog_pos.")
+    rows = execute_or_fail(module, cursor, statement, "convert the binary log coordinate",
+                           "Check binlog_file and binlog_pos.")
     position = rows[0]["pos"] if rows else None
     if position is None:
         module.fail_json(
@@ -233,7 +234,8 @@ def wait_for_pos(module, cursor, target, result):
     timeout = module.params["wait_timeout"]
     target_text = format_gtid_pos(target)
     statement = Statement("SELECT MASTER_GTID_WAIT(%s, %s) AS result", (target_text, timeout))
-    rows = run(module, cursor, statement, "wait for the GTID position", "Check wait_for_pos and the server's privileges.")
+    rows = execute_or_fail(module, cursor, statement, "wait for the GTID position",
+                           "Check wait_for_pos and the server's privileges.")
     outcome = rows[0]["result"] if rows else None
     if outcome is not None and int(outcome) == 0:
         return

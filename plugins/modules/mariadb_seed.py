@@ -105,8 +105,9 @@ options:
     default: true
   progress_file:
     description:
-      - A file the module rewrites every 2 seconds with JSON progress (C(phase), C(bytes), C(mb), C(seconds),
-        C(rate_mb_s)), for a play that runs the module asynchronously and shows how far the seed got. Mode 0600.
+      - A file the module rewrites every 2 seconds with JSON progress (C(phase), C(bytes), C(seconds), C(rate_mb_s),
+        C(updated_at)), the same record as M(replkit.mariadb.mariadb_backup_stream) writes, for a play that runs the
+        module asynchronously and shows how far the seed got. Mode 0600.
     type: path
   dump_binary:
     description: The dump client on this host.
@@ -219,6 +220,7 @@ queries:
 """
 
 import shutil
+import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -227,13 +229,15 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import GtidEr
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid_state import (
     apply_slave_pos, plan_slave_pos, read_positions, set_global_gtid_slave_pos)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
-    Statement, execute, fail_on_input_errors, mariadb_common_argument_spec, open_session, pymysql)
+    Statement, connection_kwargs, execute_or_fail, fail_on_input_errors, mariadb_common_argument_spec, open_session,
+    pymysql)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
     find_connection, is_running, show_all_connections, stop_connection)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
-    METHODS, non_transactional, presence, private_directory, progress_record, rate_mb_s, select_databases,
-    write_progress)
+    METHODS, non_transactional, presence, select_databases, source_login)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_transfer import DumpPipe
+from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import (
+    progress_record, rate_mib_s, write_progress_file)
 
 LOCK = Statement("FLUSH TABLES WITH READ LOCK")
 UNLOCK = Statement("UNLOCK TABLES")
@@ -276,8 +280,8 @@ def input_errors(params):
             errors.append("databases has an empty name or one with a NUL byte: list the source's database names.")
     for option in ("source_host", "source_user", "source_password", "login_user", "login_password"):
         value = params.get(option)
-        if value is not None and any(char in value for char in "\r\n\x00"):
-            errors.append("%s contains a newline or NUL byte, which a client option file cannot carry." % option)
+        if value is not None and "\x00" in value:
+            errors.append("%s contains a NUL byte, which a client option file cannot carry." % option)
     for option in ("dump_binary", "client_binary"):
         if not shutil.which(params[option]):
             errors.append("%s %r is not an executable on this host's PATH: install the MariaDB client "
@@ -287,15 +291,8 @@ def input_errors(params):
 
 def connect_source(module):
     params = module.params
-    kwargs = dict(host=params["source_host"], port=params["source_port"], user=params["source_user"],
-                  password=params["source_password"] or "", connect_timeout=params["connect_timeout"],
-                  autocommit=True, charset="utf8mb4", cursorclass=pymysql.cursors.DictCursor)
-    tls_options = (("source_ssl_ca", "ca"), ("source_ssl_cert", "cert"), ("source_ssl_key", "key"))
-    ssl = {key: params[option] for option, key in tls_options if params[option]}
-    if ssl:
-        kwargs["ssl"] = ssl
     try:
-        return pymysql.connect(**kwargs)
+        return pymysql.connect(cursorclass=pymysql.cursors.DictCursor, **connection_kwargs(source_login(params)))
     except Exception as exc:  # PyMySQL raises several unrelated types here
         module.fail_json(msg="Cannot log in to the source %s:%s as %r: %s. Check source_host and source_port, that the "
                              "source listens on the network, and that the seeding account exists there for this "
@@ -305,21 +302,13 @@ def connect_source(module):
     return None
 
 
-def query(module, cursor, statement, what):
-    try:
-        return execute(cursor, statement)
-    except Exception as exc:  # PyMySQL raises several unrelated types
-        module.fail_json(msg="Failed to %s (%s): %s." % (what, statement.masked(), exc))
-    return None
-
-
 def databases_of(module, cursor, where):
-    return [row["Database"] for row in query(module, cursor, Statement("SHOW DATABASES"), "list the databases " + where)]
+    return [row["Database"] for row in execute_or_fail(module, cursor, Statement("SHOW DATABASES"), "list the databases " + where)]
 
 
 def base_tables(module, cursor, databases):
     placeholders = ", ".join(["%s"] * len(databases))
-    return query(module, cursor, Statement(
+    return execute_or_fail(module, cursor, Statement(
         "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, ENGINE AS engine FROM information_schema.TABLES "
         "WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (%s) ORDER BY TABLE_SCHEMA, TABLE_NAME" % placeholders,
         tuple(databases)), "list the source's tables")
@@ -348,21 +337,22 @@ def choose_method(module, source_cursor, databases):
 def seed(module, source_connection, method, databases, result):
     """Copy; returns the GTID position of the copy. The read lock of locked_dump lives in ``source_connection``."""
     params = module.params
-    workdir = private_directory()
+    workdir = tempfile.mkdtemp(prefix="replkit-seed-")  # 0700
     cursor = source_connection.cursor()
     locked_at = None
     try:
         if method == "locked_dump":
             result["queries"].append(LOCK.sql)
             locked_at = time.time()
-            query(module, cursor, LOCK, "lock the source for the dump")
-            position = query(module, cursor, Statement("SELECT @@GLOBAL.gtid_binlog_pos AS pos"),
-                             "read the source's position")[0]["pos"] or ""
+            execute_or_fail(module, cursor, LOCK, "lock the source for the dump")
+            rows = execute_or_fail(module, cursor, Statement("SELECT @@GLOBAL.gtid_binlog_pos AS pos"),
+                                   "read the source's position")
+            position = rows[0]["pos"] or ""
         seeder = DumpPipe(module.params, method, databases, workdir)
         seconds, failures = seeder.run()
     finally:
         if locked_at is not None:
-            query(module, cursor, UNLOCK, "unlock the source")
+            execute_or_fail(module, cursor, UNLOCK, "unlock the source")
             result["queries"].append(UNLOCK.sql)
             result["write_block_seconds"] = round(time.time() - locked_at, 3)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -370,7 +360,7 @@ def seed(module, source_connection, method, databases, result):
         result["write_block_seconds"] = 0.0
         position = seeder.scanner.gtid_pos
         result.update(binlog_file=seeder.scanner.binlog_file, binlog_pos=seeder.scanner.binlog_pos)
-    result.update(bytes=seeder.bytes, seconds=round(seconds, 3), rate_mb_s=rate_mb_s(seeder.bytes, seconds))
+    result.update(bytes=seeder.bytes, seconds=round(seconds, 3), rate_mb_s=rate_mib_s(seeder.bytes, seconds))
     if failures:
         module.fail_json(msg="Seeding %s from %s failed: %s. The replica may hold part of these databases now; fix the "
                              "cause and run again with force: true (the dump recreates each table it copies)."
@@ -428,7 +418,7 @@ def main():
         if module.check_mode:
             module.exit_json(**result)
         if running:
-            query(module, cursor, running, "stop the connection %r before the copy" % params["stop_connection"])
+            execute_or_fail(module, cursor, running, "stop the connection %r before the copy" % params["stop_connection"])
         position = seed(module, source_connection, method, selected, result)
         result["gtid_pos"] = position
         if params["set_gtid_slave_pos"]:
@@ -446,7 +436,7 @@ def main():
             result["gtid_slave_pos"] = texts["gtid_slave_pos"]
         if module._diff:
             result["diff"]["after"] = dict(databases=selected, gtid_slave_pos=result["gtid_slave_pos"])
-        write_progress(params["progress_file"], progress_record("done", result["bytes"], time.time() - result["seconds"]))
+        write_progress_file(params["progress_file"], progress_record("done", result["bytes"], result["seconds"]))
         module.exit_json(**result)
     finally:
         source_connection.close()

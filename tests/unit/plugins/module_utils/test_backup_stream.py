@@ -1,18 +1,16 @@
-"""Pure helpers of the mariadb-backup seeding method: files, framing, progress, checks."""
+"""Pure helpers of the mariadb-backup seeding method: files, framing, checks."""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
     ACCEPT, FRAME_HEADER, HELLO_HEADER, KIND_ABORT, KIND_DATA, KIND_END, MAGIC, MAX_CHUNK, MAX_TOKEN_BYTES,
     REJECT, BackupStreamError, address_allowed, client_defaults, decode_frame_header, decode_hello_header,
-    encode_abort, encode_data, encode_end, encode_hello, first_present, format_progress, normalize_address,
-    option_file_value, parse_backup_log_position, parse_binlog_info, parse_checkpoints, parse_progress,
-    prepared_backup_problem, previous_datadir_path, progress_record, rate_mib_s, relay_logs_named_in,
-    replication_state_files, staging_dir_problem, tail, token_matches, validate_stream_params)
+    encode_abort, encode_data, encode_end, encode_hello, first_present, normalize_address,
+    parse_backup_log_position, parse_binlog_info, parse_checkpoints,
+    prepared_backup_problem, previous_datadir_path, relay_logs_named_in,
+    replication_state_files, staging_dir_problem, token_matches, validate_stream_params)
 
 
 # --- binary log info files of the three supported versions ---------------------------------------------------
@@ -160,28 +158,6 @@ def test_normalize_address():
     assert normalize_address("2001:DB8::0001") == "2001:db8::1"
 
 
-# --- progress ------------------------------------------------------------------------------------------------
-
-def test_progress_record_and_format():
-    record = progress_record("streaming", 50 * 1024 * 1024, 4.0, now=0)
-    assert record == {"phase": "streaming", "bytes": 52428800, "seconds": 4.0, "rate_mb_s": 12.5,
-                      "updated_at": "1970-01-01T00:00:00Z"}
-    text = format_progress(record)
-    assert text.endswith("\n") and json.loads(text) == record
-    assert parse_progress(text) == record
-    assert progress_record("listening", 0, 0.0)["rate_mb_s"] == 0.0
-    assert rate_mib_s(3 * 1024 * 1024, 2) == 1.5
-
-
-def test_progress_rejects():
-    with pytest.raises(BackupStreamError, match="unknown phase"):
-        progress_record("copying", 0, 0)
-    with pytest.raises(BackupStreamError, match="not JSON"):
-        parse_progress("{")
-    with pytest.raises(BackupStreamError, match="lacks rate_mb_s, updated_at"):
-        parse_progress('{"phase": "done", "bytes": 1, "seconds": 1}')
-
-
 # --- replication state of the source -------------------------------------------------------------------------
 
 def test_replication_state_files():
@@ -266,15 +242,10 @@ def test_staging_dir_problem(tmp_path):
 
 # --- client defaults file ------------------------------------------------------------------------------------
 
-def test_option_file_value_escapes():
-    assert option_file_value('adm\'in"pa\\ss;word') == '"adm\'in\\"pa\\\\ss;word"'
-    assert option_file_value("a#b\tc\nd") == '"a#b\\tc\\nd"'
-
-
 def test_client_defaults_tcp_and_socket():
     tcp = client_defaults(dict(login_host="127.0.0.1", login_port=3307, login_user="u", login_password="p\"w",
                                login_unix_socket=None, ca_cert="/etc/ca.pem"))
-    assert tcp.splitlines() == ["[client]", 'host="127.0.0.1"', "port=3307", 'user="u"', 'password="p\\"w"',
+    assert tcp.splitlines() == ["[client]", 'host="127.0.0.1"', 'port="3307"', 'user="u"', 'password="p\\"w"',
                                 'ssl-ca="/etc/ca.pem"']
     sock = client_defaults(dict(login_host="localhost", login_port=3306, login_user=None, login_password=None,
                                 login_unix_socket="/run/mysqld/mysqld.sock"), include_file="/root/.my.cnf")
@@ -286,8 +257,3 @@ def test_previous_datadir_path():
     now = 1767323045  # 2026-01-02T03:04:05Z
     assert previous_datadir_path("/var/lib/mysql/", now, lambda p: False) == "/var/lib/mysql.replkit-20260102T030405Z"
     assert previous_datadir_path("/var/lib/mysql", now, taken.__contains__) == "/var/lib/mysql.replkit-20260102T030405Z-2"
-
-
-def test_tail():
-    assert tail("a\nb\nc\n", lines=2) == "b\nc"
-    assert tail(None) == ""

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
-import stat
 
 import pytest
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
-    PositionScanner, client_options_text, dump_command, import_command, local_client_options, non_transactional,
-    option_value, presence, private_directory, progress_record, select_databases, write_private_file, write_progress)
+    PositionScanner, dump_command, import_command, local_client_options, non_transactional, presence,
+    select_databases, source_client_options)
 
 HEADER = (b"-- MariaDB dump\n-- CHANGE MASTER TO MASTER_LOG_FILE='mariadb-bin.000003', MASTER_LOG_POS=1337;\n"
           b"CREATE TABLE t (x int);\nINSERT INTO t VALUES (1);\n"
@@ -35,21 +32,17 @@ def test_scanner_ignores_a_position_that_is_data_and_accepts_an_empty_one():
     assert scanner.gtid_pos == ""
 
 
-def test_option_values_survive_quotes_backslashes_and_comment_characters():
-    assert option_value("pa'ss\"wo\\rd;#x") == '"pa\'ss\\"wo\\\\rd;#x"'
-    with pytest.raises(ValueError):
-        option_value("two\nlines")
-    text = client_options_text({"host": "10.0.0.1", "port": 3306, "user": "u", "password": None})
-    assert text == '[client]\nhost="10.0.0.1"\nport="3306"\nuser="u"\n'
-
-
 def test_local_login_uses_the_socket_or_tcp():
     socket = local_client_options({"login_unix_socket": "/run/mysqld/mysqld.sock", "login_user": None,
                                    "login_password": None})
-    assert socket == {"socket": "/run/mysqld/mysqld.sock", "user": None, "password": None}
+    assert {key: value for key, value in socket.items() if value is not None} == {"socket": "/run/mysqld/mysqld.sock"}
     tcp = local_client_options({"login_unix_socket": None, "login_host": "127.0.0.1", "login_port": 3307,
                                 "login_user": "admin", "login_password": "x"})
     assert tcp["protocol"] == "tcp" and tcp["port"] == 3307
+    source = source_client_options({"source_host": "10.0.0.1", "source_port": 3306, "source_user": "seed",
+                                    "source_password": "x", "source_ssl_ca": "/ca.pem", "connect_timeout": 30})
+    assert {key: value for key, value in source.items() if value is not None} == {
+        "host": "10.0.0.1", "port": 3306, "user": "seed", "password": "x", "ssl-ca": "/ca.pem"}
 
 
 def test_commands_carry_no_secret_and_fit_each_method():
@@ -63,19 +56,6 @@ def test_commands_carry_no_secret_and_fit_each_method():
     assert importer[1] == "--defaults-file=/tmp/d/local.cnf"
     assert "--init-command=SET SESSION sql_log_bin=0" in importer
     assert not any("password" in arg for arg in consistent + locked + importer)
-
-
-def test_private_files_are_0600_in_a_0700_directory(tmp_path):
-    directory = private_directory(str(tmp_path))
-    path = write_private_file(directory, "source.cnf", "[client]\n")
-    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    progress = str(tmp_path / "progress.json")
-    write_progress(progress, progress_record("copying", 3 * 1048576, 100.0, now=102.0))
-    record = json.loads(open(progress).read())
-    assert record == {"phase": "copying", "bytes": 3145728, "mb": 3.0, "seconds": 2.0, "rate_mb_s": 1.5,
-                      "updated_at": 102.0}
-    assert stat.S_IMODE(os.stat(progress).st_mode) == 0o600
 
 
 def test_database_selection():
