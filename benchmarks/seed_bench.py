@@ -186,6 +186,32 @@ def generate_data(size_mib: int) -> int:
     return rows_per_table * TABLES
 
 
+def settle_source(timeout: float = 300) -> dict:
+    """Flush the source's dirty pages and advance its checkpoint, so every method starts from the same state.
+
+    Right after the generation about 1 GiB of pages is still dirty: the first method would compete with
+    the page cleaner, and mariadb-backup would copy (and prepare) the redo log from an old checkpoint.
+    """
+    started = time.monotonic()
+    with connect(SOURCE) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT @@innodb_max_dirty_pages_pct")
+        dirty_pct = cursor.fetchone()[0]
+        cursor.execute("SET GLOBAL innodb_max_dirty_pages_pct = 0")
+        try:
+            while True:
+                cursor.execute("SHOW GLOBAL STATUS WHERE variable_name IN "
+                               "('Innodb_buffer_pool_pages_dirty', 'Innodb_checkpoint_age')")
+                status = {name.lower(): int(value) for name, value in cursor.fetchall()}
+                if status["innodb_buffer_pool_pages_dirty"] == 0 and status["innodb_checkpoint_age"] < MIB:
+                    break
+                if time.monotonic() - started > timeout:
+                    raise RuntimeError(f"the source did not settle within {timeout} s: {status}")
+                time.sleep(0.5)
+        finally:
+            cursor.execute("SET GLOBAL innodb_max_dirty_pages_pct = %s", [dirty_pct])
+    return dict(settle_s=round(time.monotonic() - started, 1), checkpoint_age_bytes=status["innodb_checkpoint_age"])
+
+
 def dataset_bytes(cursor, table: str | None = None) -> int:
     sql = "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = %s"
     args = [DATABASE]
@@ -492,6 +518,7 @@ def verify(gtid_pos: str | None) -> dict:
 
 def bench_method(name: str, image: str, replica_cnf: str, dataset_mib: float) -> dict:
     start_node(image, REPLICA, replica_cnf)  # a fresh replica for every method: same cold start for each
+    settled = settle_source()
     with tempfile.TemporaryDirectory(prefix=f"seed-bench-{name}-") as tmp_name, Writer() as writer:
         start = time.monotonic()
         try:
@@ -502,9 +529,12 @@ def bench_method(name: str, image: str, replica_cnf: str, dataset_mib: float) ->
         end = time.monotonic()
     seconds = end - start
     result = dict(method=name, wall_s=round(seconds, 2), rate_mib_s=round(dataset_mib / seconds, 1),
-                  **writer.report(start, end), **outcome)
+                  **writer.report(start, end), source_settled=settled, **outcome)
     if error:
-        result.update(failed=True, error=error[-3000:])
+        # The replica is replaced by the next method's: keep its server log with the failure.
+        journal = run("docker", "exec", REPLICA, "journalctl", "--no-pager", "-n", "60", "-u", "mariadb",
+                      check=False).stdout
+        result.update(failed=True, error=error[-3000:], replica_journal=journal.splitlines())
         return result
     if name != "raw_copy":
         try:

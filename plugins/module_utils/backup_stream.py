@@ -90,12 +90,17 @@ def token_matches(expected, received):
     return hmac.compare_digest(expected.encode("utf-8"), bytes(received))
 
 
-def encode_data(chunk):
-    if not chunk:
+def encode_data_header(length):
+    """The header of a data frame of ``length`` bytes; the sender writes the payload after it without a copy."""
+    if length < 1:
         raise BackupStreamError("a data frame must carry at least one byte")
-    if len(chunk) > MAX_CHUNK:
-        raise BackupStreamError("a data frame carries at most %d bytes, not %d" % (MAX_CHUNK, len(chunk)))
-    return FRAME_HEADER.pack(KIND_DATA, len(chunk)) + bytes(chunk)
+    if length > MAX_CHUNK:
+        raise BackupStreamError("a data frame carries at most %d bytes, not %d" % (MAX_CHUNK, length))
+    return FRAME_HEADER.pack(KIND_DATA, length)
+
+
+def encode_data(chunk):
+    return encode_data_header(len(chunk)) + bytes(chunk)
 
 
 def encode_end(total_bytes):
@@ -297,8 +302,13 @@ def validate_stream_params(params):
         if staging_dir and not os.path.isabs(staging_dir):
             errors.append("staging_dir %r is relative; give an absolute path" % staging_dir)
     elif mode == "send":
-        if not params.get("target_host"):
-            errors.append("target_host is required with mode=send; give the address of the host running mode=receive")
+        targets = params.get("target_host") or []
+        if not targets or not all(targets):
+            errors.append("target_host is required with mode=send and no entry may be empty; give the address of "
+                          "each host running mode=receive")
+        elif len(set(targets)) != len(targets):
+            errors.append("target_host lists %s more than once; each receiver takes one connection"
+                          % ", ".join(sorted({t for t in targets if targets.count(t) > 1})))
         problem = port_problem("target_port", params.get("target_port"))
         if problem:
             errors.append(problem)

@@ -22,7 +22,7 @@ import time
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
     ACCEPT, BINLOG_INFO_FILES, FRAME_HEADER, HELLO_HEADER, KIND_ABORT, KIND_DATA, KIND_END, MAX_CHUNK,
     REJECT, BackupStreamError, address_allowed, client_defaults, decode_frame_header, decode_hello_header,
-    encode_abort, encode_data, encode_end, encode_hello, first_present, normalize_address,
+    encode_abort, encode_data_header, encode_end, encode_hello, first_present, normalize_address,
     parse_backup_log_position, parse_binlog_info, token_matches)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import write_private_file
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import (
@@ -32,6 +32,8 @@ READ_SIZE = 1024 * 1024
 PIPE_SIZE = 1024 * 1024
 PROGRESS_INTERVAL = 1.0
 HANDSHAKE_TIMEOUT = 60
+# A receiver started in the same task as the sender listens a moment later: retry soon.
+CONNECT_RETRY_DELAY = 0.2
 
 
 class StreamFailure(Exception):
@@ -300,23 +302,25 @@ def connect_with_retry(host, port, connect_timeout):
                     "cannot connect to target_host %s port %s within connect_timeout=%s s (%s). Start mode=receive "
                     "there first (async), and check target_port, its listen_address and the firewall." % (
                         host, port, connect_timeout, exc))
-        time.sleep(0.5)
+        time.sleep(CONNECT_RETRY_DELAY)
 
 
-def await_answer(conn, what):
+def await_answer(receiver, what):
+    conn, host = receiver
     try:
         answer = recv_exact(conn, 1)
     except socket.timeout:
-        raise StreamFailure("the receiver did not answer %s within timeout; see the receive task's result" % what)
+        raise StreamFailure("the receiver %s did not answer %s within timeout; see its receive task's result"
+                            % (host, what))
     except ConnectionError:
         answer = b""  # reset: the receiver closed without reading what was sent
     if answer == ACCEPT:
         return
     if answer == REJECT:
-        raise StreamFailure("the receiver rejected %s; see the receive task's result (is token the same on both "
-                            "sides?)" % what)
-    raise StreamFailure("the receiver closed the connection instead of answering %s: is this host's address its "
-                        "allowed_address? See the receive task's result." % what)
+        raise StreamFailure("the receiver %s rejected %s; see its receive task's result (is token the same on both "
+                            "sides?)" % (host, what))
+    raise StreamFailure("the receiver %s closed the connection instead of answering %s: is this host's address its "
+                        "allowed_address? See its receive task's result." % (host, what))
 
 
 def widen_pipe(fd):
@@ -327,31 +331,59 @@ def widen_pipe(fd):
         pass  # not Linux, or above /proc/sys/fs/pipe-max-size: the default size only costs speed
 
 
-def stream_backup(process, conn, progress):
-    """mariadb-backup's stdout into data frames; returns the bytes sent."""
+def stream_backup(process, receivers, progress):
+    """mariadb-backup's stdout into data frames, each to every receiver; returns the bytes sent."""
     source = process.stdout.fileno()
     widen_pipe(source)
     while True:
         chunk = os.read(source, min(READ_SIZE, MAX_CHUNK))
         if not chunk:
             return progress.bytes
-        conn.sendall(encode_data(chunk))
+        header = encode_data_header(len(chunk))
+        for conn, host in receivers:
+            try:
+                conn.sendall(header)
+                conn.sendall(chunk)
+            except OSError as exc:
+                raise StreamFailure("the connection to the receiver %s broke after %d bytes (%s); see its receive "
+                                    "task's result" % (host, progress.bytes, exc))
         progress.add(len(chunk))
 
 
-def run_send(module, progress, private_dir, result):
-    params = module.params
-    progress.begin("connecting")
-    conn = connect_with_retry(params["target_host"], params["target_port"], params["connect_timeout"])
-    process = None
-    try:
-        result["peer_address"] = conn.getpeername()[0]
+def open_receivers(params, receivers):
+    """Connect to every target_host and present the token; ``receivers`` grows as they accept."""
+    for host in params["target_host"]:
+        conn = connect_with_retry(host, params["target_port"], params["connect_timeout"])
+        receivers.append((conn, host))
         conn.settimeout(params["timeout"])
         try:
             conn.sendall(encode_hello(params["token"]))
         except ConnectionError:
             pass  # await_answer says what happened
-        await_answer(conn, "the token")
+        await_answer(receivers[-1], "the token")
+
+
+def abort_receivers(receivers, message):
+    for conn, _host in receivers:
+        try:
+            conn.sendall(encode_abort(message))
+        except OSError:
+            pass
+
+
+def run_send(module, progress, private_dir, result):
+    params = module.params
+    progress.begin("connecting")
+    receivers = []
+    process = None
+    try:
+        try:
+            open_receivers(params, receivers)
+        except StreamFailure as exc:
+            abort_receivers(receivers, "another receiver of this stream failed: %s" % exc)
+            raise
+        result["peer_address"] = receivers[0][0].getpeername()[0]
+        result["peer_addresses"] = [conn.getpeername()[0] for conn, _host in receivers]
         defaults_file = os.path.join(private_dir, "client.cnf")
         config_file = params.get("config_file")  # type=path: already expanded
         write_private_file(defaults_file, client_defaults(
@@ -370,29 +402,29 @@ def run_send(module, progress, private_dir, result):
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
                                        cwd=private_dir)
             try:
-                total = stream_backup(process, conn, progress)
-            except OSError as exc:
+                total = stream_backup(process, receivers, progress)
+            except StreamFailure as exc:
                 process.kill()
                 process.wait()
-                raise StreamFailure("the connection to the receiver broke after %d bytes (%s); see the receive "
-                                    "task's result" % (progress.bytes, exc))
+                abort_receivers(receivers, "another receiver of this stream failed: %s" % exc)
+                raise
             process.stdout.close()
             rc = process.wait()
         with open(log_path, "rb") as log:
             log_text = log.read().decode("utf-8", "replace")
         if rc != 0:
             message = "mariadb-backup --backup failed (exit code %s): %s" % (rc, tail(log_text))
-            try:
-                conn.sendall(encode_abort(message))
-            except OSError:
-                pass
+            abort_receivers(receivers, message)
             raise StreamFailure(message)
         seconds = progress.seconds
-        conn.sendall(encode_end(total))
+        for conn, _host in receivers:
+            conn.sendall(encode_end(total))
         progress.set("extracting")
-        await_answer(conn, "the complete stream (mbstream -x)")
+        for receiver in receivers:
+            await_answer(receiver, "the complete stream (mbstream -x)")
     finally:
-        conn.close()
+        for conn, _host in receivers:
+            conn.close()
         if process and process.poll() is None:
             process.kill()
             process.wait()

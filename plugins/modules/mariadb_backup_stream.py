@@ -19,7 +19,8 @@ description:
     with C(mbstream -x) into O(staging_dir) and prepares the copy with C(mariadb-backup --prepare).
   - With O(mode=send) (on the source, for example with C(delegate_to)) the module connects to
     O(target_host):O(target_port), presents O(token), runs C(mariadb-backup --backup --stream=xbstream) and sends its
-    output. It logs in to the local server with the login options, written to a client defaults file (mode 0600, in
+    output. Given several hosts in O(target_host), it takes one backup and sends it to all of them at once
+    (every replica of a source seeded in one go, one backup lock on the source). It logs in to the local server with the login options, written to a client defaults file (mode 0600, in
     a private directory removed afterwards), so no password ever appears on a command line.
   - The stream is framed and ends with a byte count, so a sender that dies half-way makes the receiver fail instead
     of preparing a truncated copy. After the end, the receiver confirms that C(mbstream) extracted everything.
@@ -77,11 +78,14 @@ options:
     default: 2
   target_host:
     description:
-      - With O(mode=send), the host running O(mode=receive). Required with O(mode=send).
-    type: str
+      - With O(mode=send), the host running O(mode=receive), or a list of such hosts; each gets the same stream,
+        and the send fails (and stops the others) when one of them fails. Required with O(mode=send).
+    type: list
+    elements: str
+    aliases: [target_hosts]
   target_port:
     description:
-      - With O(mode=send), the port the receiver listens on (its O(listen_port)).
+      - With O(mode=send), the port the receivers listen on (their O(listen_port)).
     type: int
     default: 4444
   timeout:
@@ -98,7 +102,8 @@ options:
     type: path
 notes:
   - With O(mode=send), O(connect_timeout) also bounds how long the module retries connecting to
-    O(target_host):O(target_port) (the receiver may still be starting). The login options only matter with
+    O(target_host):O(target_port) (the receiver may still be starting, for example when one task runs
+    O(mode=receive) on the replica and O(mode=send) on the source at the same time). The login options only matter with
     O(mode=send); C(mariadb-backup) must run on the host of the server it copies.
   - The C(--defaults-file) given to C(mariadb-backup) holds the login options only (plus O(config_file) when it exists);
     C(mariadb-backup) reads the data directory and InnoDB settings from the running server.
@@ -140,6 +145,19 @@ EXAMPLES = r"""
   until: received.finished
   retries: 720
   delay: 10
+
+# In a play over the source (db1) and its new replicas (db2, db3): one task, both sides at once (the
+# sender retries until the receivers listen), one backup sent to both replicas.
+- name: Stream one backup of db1 to db2 and db3
+  replkit.mariadb.mariadb_backup_stream:
+    mode: "{{ 'send' if inventory_hostname == 'db1' else 'receive' }}"
+    token: "{{ hostvars['db1'].seed_token }}"
+    target_host: "{{ ['db2', 'db3'] | map('extract', hostvars, 'ansible_host') | list }}"
+    allowed_address: "{{ hostvars['db1'].ansible_host }}"
+    staging_dir: /var/lib/mysql.replkit-staging
+  async: 7200
+  poll: 0
+  register: stream_job
 """
 
 RETURN = r"""
@@ -193,10 +211,16 @@ prepare_seconds:
   type: float
   sample: 3.2
 peer_address:
-  description: The address of the other side of the connection.
+  description: The address of the other side of the connection (with O(mode=send), of the first receiver).
   returned: success, not in check mode
   type: str
   sample: 192.0.2.10
+peer_addresses:
+  description: The addresses of all receivers, in the order of O(target_host).
+  returned: when O(mode=send), success, not in check mode
+  type: list
+  elements: str
+  sample: ["192.0.2.10", "192.0.2.11"]
 ignored_connections:
   description: Addresses whose connections the receiver closed because they were not O(allowed_address).
   returned: when O(mode=receive), not in check mode
@@ -237,7 +261,7 @@ def argument_spec():
         staging_dir=dict(type="path"),
         prepare=dict(type="bool", default=True),
         parallel=dict(type="int", default=2),
-        target_host=dict(type="str"),
+        target_host=dict(type="list", elements="str", aliases=["target_hosts"]),
         target_port=dict(type="int", default=4444),
         timeout=dict(type="int", default=600),
         progress_file=dict(type="path"),
@@ -280,8 +304,8 @@ def main():
                 params["listen_address"], params["listen_port"], params["allowed_address"], params["staging_dir"],
                 " and prepare it" if params["prepare"] else ""))
         else:
-            result["msg"] = "would run mariadb-backup --backup and stream it to %s:%s" % (
-                params["target_host"], params["target_port"])
+            result["msg"] = "would run mariadb-backup --backup and stream it to %s (port %s)" % (
+                ", ".join(params["target_host"]), params["target_port"])
         for key in ("gtid_pos", "binlog_file", "binlog_pos", "ignored_connections", "prepare_seconds"):
             result.pop(key, None)
         module.exit_json(**result)

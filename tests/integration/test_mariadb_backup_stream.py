@@ -231,6 +231,46 @@ def test_stream_prepare_restore_and_replicate(mariadb_lab, run_module, tmp_path)
     assert replica.scalar("SELECT COUNT(*) FROM seedtest.aria_rows") == 3
 
 
+def test_one_backup_streamed_to_two_receivers(mariadb_lab, run_module, tmp_path):
+    """target_host with two hosts: one mariadb-backup run, the same complete copy prepared on both."""
+    source, = mariadb_lab.start(1)
+    populate(source, megabytes=8)
+    expected_gtid = source.scalar("SELECT @@gtid_binlog_pos")
+    port = _free_port()
+    staging = {address: tmp_path / ("staging-" + address) for address in ("127.0.0.1", "127.0.0.2")}
+    receivers = {address: start_receiver(run_module, receive_args(port, staging[address], listen_address=address))
+                 for address in staging}
+    sent = run_module("mariadb_backup_stream", dict(
+        mode="send", target_hosts=list(staging), target_port=port, token=TOKEN, **source.login_args()))
+    received = {address: receiver.join() for address, receiver in receivers.items()}
+
+    assert not sent["failed"], sent["msg"]
+    assert sent["peer_addresses"] == ["127.0.0.1", "127.0.0.2"]
+    for address, result in received.items():
+        assert not result["failed"], "%s: %s" % (address, result["msg"])
+        assert result["bytes"] == sent["bytes"] > 8 * 1024 * 1024
+        assert result["gtid_pos"] == sent["gtid_pos"] == expected_gtid
+        assert "backup_type = log-applied" in (staging[address] / "xtrabackup_checkpoints").read_text()
+        assert (staging[address] / "seedtest" / "blob_rows.ibd").stat().st_size > 8 * 1024 * 1024
+
+
+def test_a_missing_receiver_stops_the_others(mariadb_lab, run_module, tmp_path):
+    """The second target does not listen: no backup is taken and the first receiver fails instead of waiting."""
+    source, = mariadb_lab.start(1)
+    port = _free_port()
+    staging_dir = tmp_path / "staging"
+    receiver = start_receiver(run_module, receive_args(port, staging_dir))
+    sent = run_module("mariadb_backup_stream", dict(
+        mode="send", target_host=["127.0.0.1", "127.0.0.2"], target_port=port, token=TOKEN, connect_timeout=2,
+        **source.login_args()))
+    received = receiver.join()
+    assert sent["failed"] and "cannot connect to target_host 127.0.0.2 port %d" % port in sent["msg"]
+    assert "bytes" not in sent and "command" not in sent  # mariadb-backup never ran
+    assert received["failed"]
+    assert "the sender stopped the stream: another receiver of this stream failed" in received["msg"]
+    assert not staging_dir.exists()
+
+
 def test_wrong_token_is_rejected_by_the_receiver(run_module, tmp_path):
     port = _free_port()
     staging_dir = tmp_path / "staging"
@@ -238,7 +278,7 @@ def test_wrong_token_is_rejected_by_the_receiver(run_module, tmp_path):
     sent = run_module("mariadb_backup_stream", dict(mode="send", target_host="127.0.0.1", target_port=port,
                                                     token="not-" + TOKEN, login_user="nobody"))
     received = receiver.join()
-    assert sent["failed"] and "the receiver rejected the token" in sent["msg"]
+    assert sent["failed"] and "the receiver 127.0.0.1 rejected the token" in sent["msg"]
     assert received["failed"] and "rejected the connection from 127.0.0.1: wrong token" in received["msg"]
     assert not staging_dir.exists()  # what the failed receive created is gone, so it can run again
     assert "bytes" not in sent  # no backup was taken

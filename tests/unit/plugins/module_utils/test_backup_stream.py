@@ -194,7 +194,7 @@ def receive_params(**overrides):
 
 
 def send_params(**overrides):
-    params = dict(mode="send", token="t", timeout=600, progress_file=None, target_host="192.0.2.2",
+    params = dict(mode="send", token="t", timeout=600, progress_file=None, target_host=["192.0.2.2"],
                   target_port=4444, connect_timeout=30)
     params.update(overrides)
     return params
@@ -203,6 +203,7 @@ def send_params(**overrides):
 def test_validate_accepts_good_params():
     assert validate_stream_params(receive_params()) == []
     assert validate_stream_params(send_params(progress_file="/run/p.json")) == []
+    assert validate_stream_params(send_params(target_host=["192.0.2.2", "192.0.2.3"])) == []
 
 
 @pytest.mark.parametrize("params, message", [
@@ -215,7 +216,9 @@ def test_validate_accepts_good_params():
     (receive_params(staging_dir="staging"), "staging_dir 'staging' is relative; give an absolute path"),
     (receive_params(timeout=0), "timeout is 0; give a positive number of seconds"),
     (receive_params(progress_file="p.json"), "progress_file 'p.json' is relative"),
-    (send_params(target_host=""), "target_host is required with mode=send"),
+    (send_params(target_host=[]), "target_host is required with mode=send"),
+    (send_params(target_host=["192.0.2.2", ""]), "no entry may be empty"),
+    (send_params(target_host=["192.0.2.2", "192.0.2.3", "192.0.2.2"]), "lists 192.0.2.2 more than once"),
     (send_params(target_port=-1), "target_port is -1"),
     (send_params(connect_timeout=0), "connect_timeout is 0"),
     (send_params(parallel=0), "parallel is 0; give the number of copy threads, 1 to 64"),
