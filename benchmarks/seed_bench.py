@@ -279,7 +279,8 @@ class Writer:
 
 def ansible(tmp: Path, playbook: str, extra_vars: dict) -> tuple[dict, dict]:
     """Run a playbook against the two nodes; returns the registered results by task name and host, and the
-    seconds of each task (from the JSON stdout callback, so no reporting task adds to the measured time)."""
+    seconds of each task (from the JSON stdout callback, so no reporting task adds to the measured time;
+    a task that ran several times: its seconds summed)."""
     inventory = {"all": {"hosts": {name: {"ansible_connection": "community.docker.docker",
                                           "ansible_python_interpreter": "/usr/bin/python3"}
                                    for name in (SOURCE, REPLICA)}}}
@@ -299,10 +300,11 @@ def ansible(tmp: Path, playbook: str, extra_vars: dict) -> tuple[dict, dict]:
     for play in report["plays"]:
         for task in play["tasks"]:
             name, duration = task["task"]["name"], task["task"]["duration"]
-            results[name] = task["hosts"]
+            # A task run again (a progress loop): each host's last result, the seconds of all runs summed.
+            results.setdefault(name, {}).update(task["hosts"])
             if duration.get("end"):
-                seconds[name] = round((datetime.fromisoformat(duration["end"])
-                                       - datetime.fromisoformat(duration["start"])).total_seconds(), 2)
+                seconds[name] = round(seconds.get(name, 0) + (datetime.fromisoformat(duration["end"])
+                                      - datetime.fromisoformat(duration["start"])).total_seconds(), 2)
     if proc.returncode:
         failures = [f"{name} on {host}: {result.get('msg')}" for name, hosts in results.items()
                     for host, result in hosts.items() if result.get("failed") or result.get("unreachable")]
@@ -345,63 +347,56 @@ def method_consistent_dump(tmp: Path) -> dict:
     return run_mariadb_seed(tmp, "consistent_dump")
 
 
+# As the seed role's backup.yml: one task on both hosts (the sender retries until the receiver listens),
+# the role's own progress.yml to follow them, then the restore on the replica.
 BACKUP_PLAYBOOK = """
-- name: Open the replica's receiving end
-  hosts: {replica}
+- name: Seed the replica with a physical copy of the source
+  hosts: [{source}, {replica}]
   gather_facts: false
+  vars:
+    seed_step: "{{{{ {{'source': '{source}'}} if inventory_hostname == '{replica}' else None }}}}"
+    seed_progress_file: /var/tmp/backup-progress.json
+    seed_progress_label: "{{{{ inventory_hostname }}}}"
+    seed_progress_interval: 5
   tasks:
-    - name: Receive the source's backup stream into the staging directory
+    - name: Stream the physical copy (backup on the source, extract and prepare on the replica)
       replkit.mariadb.mariadb_backup_stream:
-        mode: receive
+        mode: "{{{{ 'receive' if seed_step else 'send' }}}}"
+        token: "{{{{ backup_token }}}}"
         listen_address: 0.0.0.0
         listen_port: {port}
-        allowed_address: {source_address}
-        token: "{{{{ backup_token }}}}"
-        staging_dir: {staging}
-        progress_file: /var/tmp/backup-progress.json
+        allowed_address: "{{{{ '{source_address}' if seed_step else omit }}}}"
+        staging_dir: "{{{{ '{staging}' if seed_step else omit }}}}"
+        target_host: "{{{{ omit if seed_step else ['{replica_address}'] }}}}"
+        target_port: {port}
+        login_unix_socket: {socket}
+        progress_file: "{{{{ seed_progress_file }}}}"
       async: 7200
       poll: 0
-      register: receive_job
+      register: seed_job
 
-- name: Stream a backup of the source
-  hosts: {source}
-  gather_facts: false
-  tasks:
-    - name: Send a mariadb-backup of the source to the replica
-      replkit.mariadb.mariadb_backup_stream:
-        mode: send
-        login_unix_socket: {socket}
-        target_host: {replica_address}
-        target_port: {port}
-        token: "{{{{ backup_token }}}}"
+    - name: Follow the copy until it is prepared
+      ansible.builtin.include_tasks: {progress_tasks}
 
-- name: Restore the backup on the replica
-  hosts: {replica}
-  gather_facts: false
-  tasks:
-    - name: Wait for the stream to land
-      ansible.builtin.async_status:
-        jid: "{{{{ receive_job.ansible_job_id }}}}"
-      register: receive
-      until: receive.finished
-      retries: 36000
-      delay: 0.2
-    # As the seed role does: the module stops MariaDB (and an active socket unit), swaps, starts it again.
+    # The module stops MariaDB (and an active socket unit), swaps, starts it again.
     - name: Prepare and move the backup into the datadir
       replkit.mariadb.mariadb_backup_restore:
         staging_dir: {staging}
         datadir: /var/lib/mysql
         service: mariadb
+      when: seed_step is not none
 """
+FOLLOW_TASK = "Look every second whether the seed has ended, until the next progress line is due"
 
 
 def method_mariadb_backup(tmp: Path) -> dict:
     playbook = BACKUP_PLAYBOOK.format(replica=REPLICA, source=SOURCE, port=RECEIVE_PORT, socket=SOCKET,
                                       source_address=ADDRESSES[SOURCE], replica_address=ADDRESSES[REPLICA],
+                                      progress_tasks=REPO / "roles" / "seed" / "tasks" / "progress.yml",
                                       staging="/var/lib/mysql.seed-staging")  # same file system: renamed into place
     results, task_seconds = ansible(tmp, playbook, dict(backup_token=BACKUP_TOKEN))
-    result = dict(send=results["Send a mariadb-backup of the source to the replica"][SOURCE],
-                  receive=results["Wait for the stream to land"][REPLICA],
+    # The last look at each side is its final state.
+    result = dict(send=results[FOLLOW_TASK][SOURCE], receive=results[FOLLOW_TASK][REPLICA],
                   restore=results["Prepare and move the backup into the datadir"][REPLICA])
     gtid_pos = (result["restore"].get("gtid_pos") or result["receive"].get("gtid_pos")
                 or result["send"].get("gtid_pos"))
