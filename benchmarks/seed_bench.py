@@ -212,6 +212,29 @@ def settle_source(timeout: float = 300) -> dict:
     return dict(settle_s=round(time.monotonic() - started, 1), checkpoint_age_bytes=status["innodb_checkpoint_age"])
 
 
+# Run on the source: write back and drop the datadir's pages from the page cache (only those files).
+EVICT_DATADIR = """
+import os, sys
+os.sync()
+evicted = 0
+for root, _dirs, files in os.walk(sys.argv[1]):
+    for name in files:
+        fd = os.open(os.path.join(root, name), os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            evicted += os.fstat(fd).st_size
+        finally:
+            os.close(fd)
+print(evicted)
+"""
+
+
+def evict_source_datadir() -> int:
+    """Every method reads the source's data cold, as on a server whose InnoDB reads bypass the page cache
+    (O_DIRECT): otherwise whichever method reads the files first warms the cache for the ones after it."""
+    return int(run("docker", "exec", SOURCE, "python3", "-c", EVICT_DATADIR, "/var/lib/mysql").stdout)
+
+
 def dataset_bytes(cursor, table: str | None = None) -> int:
     sql = "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = %s"
     args = [DATABASE]
@@ -514,6 +537,7 @@ def verify(gtid_pos: str | None) -> dict:
 def bench_method(name: str, image: str, replica_cnf: str, dataset_mib: float) -> dict:
     start_node(image, REPLICA, replica_cnf)  # a fresh replica for every method: same cold start for each
     settled = settle_source()
+    settled["evicted_bytes"] = evict_source_datadir()
     with tempfile.TemporaryDirectory(prefix=f"seed-bench-{name}-") as tmp_name, Writer() as writer:
         start = time.monotonic()
         try:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import fcntl
 import os
+import select
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
+import termios
 import threading
 import time
 
@@ -176,8 +179,47 @@ def check_token(conn, token, peer):
     conn.sendall(ACCEPT)
 
 
+# Linux with Python 3.10+: the payload moves between socket and pipe inside the kernel (no copy through
+# this process), which leaves the CPU to mariadb-backup and mbstream.
+CAN_SPLICE = hasattr(os, "splice")
+
+
+def wait_ready(fd, events, timeout):
+    """Block until ``fd`` is ready for ``events``; socket.timeout after ``timeout`` seconds (None: no limit)."""
+    poller = select.poll()
+    poller.register(fd, events)
+    if not poller.poll(None if timeout is None else int(timeout * 1000)):
+        raise socket.timeout("timed out")
+
+
+def splice_exact(source, sink, count, wait_source, wait_sink, timeout):
+    """Move ``count`` bytes from ``source`` to ``sink`` in the kernel; returns fewer only at end of input.
+
+    Either side may be non-blocking (a socket with a timeout is): then wait until it is ready, at most
+    ``timeout`` seconds each time.
+    """
+    remaining = count
+    while remaining:
+        try:
+            moved = os.splice(source, sink, remaining)
+        except BlockingIOError:
+            if wait_source:
+                wait_ready(source, select.POLLIN, timeout)
+            if wait_sink:
+                wait_ready(sink, select.POLLOUT, timeout)
+            continue
+        if not moved:
+            break
+        remaining -= moved
+    return count - remaining
+
+
 def copy_payload(conn, count, sink):
     """Move ``count`` bytes from the connection to ``sink`` (a file descriptor) without buffering them all."""
+    if CAN_SPLICE:
+        if splice_exact(conn.fileno(), sink, count, True, False, conn.gettimeout()) != count:
+            raise StreamFailure("the sender closed the connection in the middle of a frame; see the send task's result")
+        return
     remaining = count
     buffer = bytearray(min(count, READ_SIZE))
     view = memoryview(buffer)
@@ -331,10 +373,37 @@ def widen_pipe(fd):
         pass  # not Linux, or above /proc/sys/fs/pipe-max-size: the default size only costs speed
 
 
+def pipe_readable_bytes(fd):
+    """Bytes waiting in a pipe (FIONREAD)."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+def splice_backup(source, receiver, progress):
+    """One receiver: each frame's payload goes from mariadb-backup's pipe to the socket in the kernel."""
+    conn, host = receiver
+    sink = conn.fileno()
+    while True:
+        wait_ready(source, select.POLLIN, None)  # readable, or the writer closed it
+        length = min(pipe_readable_bytes(source), MAX_CHUNK)
+        if not length:
+            return progress.bytes
+        try:
+            conn.sendall(encode_data_header(length))
+            moved = splice_exact(source, sink, length, False, True, conn.gettimeout())
+        except (OSError, socket.timeout) as exc:
+            raise StreamFailure("the connection to the receiver %s broke after %d bytes (%s); see its receive "
+                                "task's result" % (host, progress.bytes, exc))
+        if moved != length:  # only this process reads the pipe: what FIONREAD counted is there
+            raise StreamFailure("mariadb-backup's output ended inside a frame after %d bytes" % progress.bytes)
+        progress.add(length)
+
+
 def stream_backup(process, receivers, progress):
     """mariadb-backup's stdout into data frames, each to every receiver; returns the bytes sent."""
     source = process.stdout.fileno()
     widen_pipe(source)
+    if CAN_SPLICE and len(receivers) == 1:
+        return splice_backup(source, receivers[0], progress)
     while True:
         chunk = os.read(source, min(READ_SIZE, MAX_CHUNK))
         if not chunk:
