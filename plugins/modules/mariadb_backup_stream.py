@@ -20,8 +20,9 @@ description:
   - With O(mode=send) (on the source, for example with C(delegate_to)) the module connects to
     O(target_host):O(target_port), presents O(token), runs C(mariadb-backup --backup --stream=xbstream) and sends its
     output. Given several hosts in O(target_host), it takes one backup and sends it to all of them at once
-    (every replica of a source seeded in one go, one backup lock on the source). It logs in to the local server with the login options, written to a client defaults file (mode 0600, in
-    a private directory removed afterwards), so no password ever appears on a command line.
+    (every replica of a source seeded in one go, one backup lock on the source). It logs in to the local server
+    with the login options, written to a client defaults file (mode 0600, in a private directory removed
+    afterwards), so no password ever appears on a command line.
   - The stream is framed and ends with a byte count, so a sender that dies half-way makes the receiver fail instead
     of preparing a truncated copy. After the end, the receiver confirms that C(mbstream) extracted everything.
   - Both sides write their progress to O(progress_file) while they run, so a play can show it.
