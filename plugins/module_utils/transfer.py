@@ -4,7 +4,8 @@
 """What the two copy paths (mariadb_seed's dump, mariadb_backup_stream's physical copy) share.
 
 The progress file a role polls while a copy runs (one JSON object, replaced atomically, mode 0600),
-the rate, and the tail of a tool's output for error messages.
+the rate, the tail of a tool's output for error messages, and the wait for the asynchronous job that
+runs a copy.
 """
 
 from __future__ import annotations
@@ -39,9 +40,13 @@ def format_progress(record):
 
 
 def write_progress_file(path, record):
-    """Replace the progress file atomically (a reader never sees half a record), mode 0600; no path, no file."""
+    """Replace the progress file atomically (a reader never sees half a record), mode 0600; no path, no file.
+    A missing directory is made private (0700), so a play needs no task to prepare it."""
     if not path:
         return
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        os.makedirs(directory, mode=0o700, exist_ok=True)
     temporary = "%s.%d.tmp" % (path, os.getpid())
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -55,3 +60,42 @@ def write_progress_file(path, record):
 def tail(text, lines=20):
     """The last lines of a tool's output, for an error message."""
     return "\n".join((text or "").rstrip().splitlines()[-lines:])
+
+
+def read_progress(path):
+    """The last progress record of a copy; {} before the copy wrote one (or when there is no file)."""
+    try:
+        with open(path) as handle:
+            record = json.loads(handle.read())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def async_job_outcome(text):
+    """(ended, result) from the text of an Ansible async job's results file.
+
+    async_wrapper writes ``{"started": true, "finished": false, ...}`` when the job starts and replaces it
+    (by a rename) with the module's result when the module exits, so a result has no ``started`` key. Text
+    that does not parse is a job still starting, as async_status reads it.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False, None
+    if not isinstance(data, dict) or ("started" in data and not data.get("finished")):
+        return False, None
+    return True, data
+
+
+def wait_for_async_job(results_file, wait, interval=0.1, clock=time.monotonic, sleep=time.sleep):
+    """Look at the job's results file every ``interval`` seconds until the job ended or ``wait`` seconds
+    passed; returns (ended, result). Raises OSError when the file cannot be read (no such job)."""
+    deadline = clock() + wait
+    while True:
+        with open(results_file) as handle:
+            ended, result = async_job_outcome(handle.read())
+        remaining = deadline - clock()
+        if ended or remaining <= 0:
+            return ended, result
+        sleep(min(interval, remaining))

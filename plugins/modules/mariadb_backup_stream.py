@@ -98,7 +98,8 @@ options:
   progress_file:
     description:
       - A file (mode 0600) rewritten at least every 2 seconds while the module runs, with one JSON object holding
-        C(phase), C(bytes), C(seconds), C(rate_mb_s) and C(updated_at) (UTC). Its directory must exist.
+        C(phase), C(bytes), C(seconds), C(rate_mb_s) and C(updated_at) (UTC). A missing directory is
+        created with mode 0700.
       - The phases are V(listening), V(connecting), V(streaming), V(extracting), V(preparing), V(done) and V(failed).
     type: path
 notes:
@@ -283,8 +284,9 @@ def main():
         problem = staging_dir_problem(params["staging_dir"])
         if problem:
             errors.append(problem)
-    if params["progress_file"] and not os.path.isdir(os.path.dirname(params["progress_file"])):
-        errors.append("the directory of progress_file %s does not exist; create it or choose another path"
+    progress_dir = os.path.dirname(params["progress_file"] or "")
+    if progress_dir and os.path.exists(progress_dir) and not os.path.isdir(progress_dir):
+        errors.append("the directory of progress_file %s is not a directory; choose another path"
                       % params["progress_file"])
     if not backup_binary(module):
         errors.append("neither mariadb-backup nor mariabackup is installed on this host; install the "

@@ -107,7 +107,8 @@ options:
     description:
       - A file the module rewrites every 2 seconds with JSON progress (C(phase), C(bytes), C(seconds), C(rate_mb_s),
         C(updated_at)), the same record as M(replkit.mariadb.mariadb_backup_stream) writes, for a play that runs the
-        module asynchronously and shows how far the seed got. Mode 0600.
+        module asynchronously and shows how far the seed got. Mode 0600; a missing directory is created with mode
+        0700.
     type: path
   dump_binary:
     description: The dump client on this host.

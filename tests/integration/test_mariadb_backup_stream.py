@@ -130,7 +130,7 @@ def test_stream_prepare_restore_and_replicate(mariadb_lab, run_module, tmp_path)
 
     port = _free_port()
     staging_dir = replica.basedir / "staging"  # beside the data directory: the restore renames it
-    receiver_progress = tmp_path / "receive-progress.json"
+    receiver_progress = tmp_path / "seed-work" / "receive-progress.json"  # its directory made by the module
     sender_progress = tmp_path / "send-progress.json"
     receiver = start_receiver(run_module, receive_args(port, staging_dir, progress_file=str(receiver_progress)))
     watcher = ArgvWatcher()
@@ -160,6 +160,7 @@ def test_stream_prepare_restore_and_replicate(mariadb_lab, run_module, tmp_path)
     assert (staging_dir / "seedtest" / "blob_rows.ibd").exists()
 
     # Progress files: 0600, final phase done, counts match.
+    assert stat.S_IMODE(receiver_progress.parent.stat().st_mode) == 0o700
     for path, result in ((receiver_progress, received), (sender_progress, sent)):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         progress = json.loads(path.read_text())
@@ -352,9 +353,11 @@ def test_invalid_input_is_reported_at_once(run_module, tmp_path):
     staging_dir = tmp_path / "full"
     staging_dir.mkdir()
     (staging_dir / "ibdata1").write_text("x")
-    result = run_module("mariadb_backup_stream", receive_args(0, staging_dir, timeout=0))
+    progress_file = staging_dir / "ibdata1" / "progress.json"
+    result = run_module("mariadb_backup_stream", receive_args(0, staging_dir, timeout=0, progress_file=str(progress_file)))
     assert result["failed"]
-    for message in ("listen_port is 0", "timeout is 0", "staging_dir %s is not empty" % staging_dir):
+    for message in ("listen_port is 0", "timeout is 0", "staging_dir %s is not empty" % staging_dir,
+                    "the directory of progress_file %s is not a directory" % progress_file):
         assert message in result["msg"]
 
 

@@ -11,7 +11,8 @@ import pytest
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     client_option_file, login_client_options, option_file_value, write_private_file)
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import (
-    format_progress, progress_record, rate_mib_s, tail, write_progress_file)
+    async_job_outcome, format_progress, progress_record, rate_mib_s, read_progress, tail, wait_for_async_job,
+    write_progress_file)
 
 
 def test_option_values_survive_quotes_backslashes_comments_and_control_characters():
@@ -60,3 +61,78 @@ def test_progress_record_file_and_parse(tmp_path):
 def test_tail():
     assert tail("a\nb\nc\n", lines=2) == "b\nc"
     assert tail(None) == ""
+
+
+def test_async_job_outcome_reads_the_results_file_as_async_status_does():
+    assert async_job_outcome('{"started": true, "finished": false, "ansible_job_id": "j1"}') == (False, None)
+    assert async_job_outcome('{"started": 1, "finished": 0}') == (False, None)
+    assert async_job_outcome("") == (False, None)  # being written
+    assert async_job_outcome("[1]") == (False, None)
+    assert async_job_outcome('{"changed": true, "gtid_pos": "1-1-9"}') == (True, {"changed": True, "gtid_pos": "1-1-9"})
+    assert async_job_outcome('{"failed": 1, "msg": "Timeout exceeded"}') == (True, {"failed": 1, "msg": "Timeout exceeded"})
+    assert async_job_outcome('{"started": 1, "finished": 1, "rc": 0}') == (True, {"started": 1, "finished": 1, "rc": 0})
+
+
+class FakeClock:
+    """time.monotonic and time.sleep over a fake time line; ``on_sleep`` runs after each sleep."""
+
+    def __init__(self, on_sleep=None):
+        self.now, self.sleeps, self.on_sleep = 100.0, [], on_sleep
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds
+        if self.on_sleep:
+            self.on_sleep(self.now)
+
+
+def test_wait_for_async_job_returns_as_soon_as_the_job_ended(tmp_path):
+    results = tmp_path / "job"
+    results.write_text('{"started": true, "finished": false}')
+
+    def job_ends_at_100_35(now):
+        if now >= 100.35:
+            results.write_text('{"changed": true, "bytes": 5}')
+
+    fake = FakeClock(job_ends_at_100_35)
+    ended, result = wait_for_async_job(str(results), 5, clock=fake.clock, sleep=fake.sleep)
+    assert (ended, result) == (True, {"changed": True, "bytes": 5})
+    assert fake.sleeps == [0.1, 0.1, 0.1, 0.1]  # noticed at the first look after the end
+
+
+def test_wait_for_async_job_gives_up_after_the_wait(tmp_path):
+    results = tmp_path / "job"
+    results.write_text('{"started": true, "finished": false}')
+    fake = FakeClock()
+    assert wait_for_async_job(str(results), 0.25, clock=fake.clock, sleep=fake.sleep) == (False, None)
+    assert fake.sleeps == [0.1, 0.1, 0.05]  # never past the wait
+    fake = FakeClock()
+    assert wait_for_async_job(str(results), 0, clock=fake.clock, sleep=fake.sleep) == (False, None)
+    assert fake.sleeps == []
+
+
+def test_wait_for_async_job_without_a_job_raises(tmp_path):
+    with pytest.raises(OSError):
+        wait_for_async_job(str(tmp_path / "missing"), 1)
+
+
+def test_read_progress_is_empty_until_a_record_is_written(tmp_path):
+    path = tmp_path / "progress.json"
+    assert read_progress(str(path)) == {}
+    path.write_text("{}\n")
+    assert read_progress(str(path)) == {}
+    path.write_text("[]")
+    assert read_progress(str(path)) == {}
+    write_progress_file(str(path), progress_record("streaming", 2 * 1048576, 1.0, now=0))
+    assert read_progress(str(path))["rate_mb_s"] == 2.0
+
+
+def test_progress_file_directory_is_made_private_when_missing(tmp_path):
+    path = tmp_path / "seed" / "progress.json"
+    write_progress_file(str(path), progress_record("listening", 0, 0, now=0))
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert read_progress(str(path))["phase"] == "listening"
