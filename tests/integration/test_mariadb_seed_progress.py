@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -83,15 +84,69 @@ PLAYBOOK = """
 """
 
 
-def test_waits_until_the_job_ends_and_reports_progress_and_failure(tmp_path):
-    progress, out = tmp_path / "progress.json", tmp_path / "out.json"
-    (tmp_path / "play.yml").write_text(PLAYBOOK.format(progress=progress, out=out))
+# The seed role's progress.yml following a job that reports 1 MiB more every 0.5 s for 3.5 s.
+ROLE_PLAYBOOK = """
+- name: Follow a long job as the seed role does
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    seed_progress_file: {progress}
+    seed_progress_label: db2 <- db1
+    seed_progress_interval: 1
+  tasks:
+    - name: Start a job that reports progress for 3.5 s
+      ansible.builtin.shell: |
+        for step in 1 2 3 4 5 6 7; do
+          record='{{"phase": "streaming", "bytes": %d, "seconds": %d, "rate_mb_s": 2.0}}'
+          printf "$record\\n" $((step * 1048576)) $((step / 2)) > {progress}.tmp
+          mv {progress}.tmp {progress}
+          sleep 0.5
+        done
+      args:
+        executable: /bin/bash
+      async: 60
+      poll: 0
+      register: seed_job
+      changed_when: true
+
+    - name: Follow it
+      ansible.builtin.include_tasks: {progress_tasks}
+
+    - name: Save the job's result
+      ansible.builtin.copy:
+        content: "{{{{ seed_wait.job | to_json }}}}"
+        dest: {out}
+        mode: "0600"
+"""
+
+
+def run_playbook(tmp_path, text):
+    (tmp_path / "play.yml").write_text(text)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".collections"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_LOCALHOST_WARNING="false",
                ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
     proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "play.yml")],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return proc.stdout
+
+
+def test_the_seed_role_shows_progress_lines_until_the_job_ends(tmp_path):
+    progress, out = tmp_path / "progress.json", tmp_path / "out.json"
+    output = run_playbook(tmp_path, ROLE_PLAYBOOK.format(
+        progress=progress, out=out, progress_tasks=REPO / "roles" / "seed" / "tasks" / "progress.yml"))
+    lines = re.findall(r'"msg": "db2 <- db1: streaming, ([0-9.]+) MB in ([0-9.]+) s, ([0-9.]+) MB/s"', output)
+    # One line a second while the job runs (3.5 s), growing; none after it ended.
+    assert 2 <= len(lines) <= 4, output
+    sizes = [float(size) for size, _, _ in lines]
+    assert sizes == sorted(sizes) and sizes[0] >= 1.0 and lines[0][2] == "2.0"
+    assert json.loads(out.read_text())["rc"] == 0
+
+
+def test_waits_until_the_job_ends_and_reports_progress_and_failure(tmp_path):
+    progress, out = tmp_path / "progress.json", tmp_path / "out.json"
+    run_playbook(tmp_path, PLAYBOOK.format(progress=progress, out=out))
     waits = json.loads(out.read_text())
 
     running = waits["running"]
