@@ -387,7 +387,7 @@ def method_consistent_dump(work: Work) -> dict:
 
 
 # As the seed role's backup.yml: one task on both hosts (the sender retries until the receiver listens),
-# the role's own progress.yml to follow them, then the restore and the position on the replica.
+# the role's own progress.yml to follow them, then the restore (which takes the position) on the replica.
 BACKUP_PLAYBOOK = """
 - name: Seed the replica with a physical copy of the source
   hosts: [{source}, {replica}]
@@ -417,18 +417,14 @@ BACKUP_PLAYBOOK = """
     - name: Follow the copy until it is prepared
       ansible.builtin.include_tasks: {progress_tasks}
 
-    # The module stops MariaDB (and an active socket unit), swaps, starts it again.
+    # The module stops MariaDB (and an active socket unit), swaps, starts it again, merges the position.
     - name: Prepare and move the backup into the datadir
       replkit.mariadb.mariadb_backup_restore:
         staging_dir: {staging}
         datadir: /var/lib/mysql
         service: mariadb
-      when: seed_step is not none
-
-    - name: Start replication from the copy's position (merged per domain)
-      replkit.mariadb.mariadb_gtid_pos:
-        gtid_slave_pos: "{{{{ seed_wait.job.gtid_pos }}}}"
         login_unix_socket: {socket}
+        set_gtid_slave_pos: true
       when: seed_step is not none
 """
 FOLLOW_TASK = "Wait for the seed to end, at most until the next progress line is due"
@@ -449,7 +445,7 @@ def method_mariadb_backup(work: Work) -> dict:
     copy_s = receive["seconds"] + receive.get("prepare_seconds", 0) if "seconds" in receive else None
     module = dict(send=pick(result["send"], "bytes", "seconds", "rate_mb_s", "gtid_pos"),
                   receive=pick(receive, "bytes", "seconds", "rate_mb_s", "prepare_seconds", "gtid_pos"),
-                  restore=pick(result["restore"], "gtid_pos", "moved_by"))
+                  restore=pick(result["restore"], "gtid_pos", "gtid_slave_pos", "moved_by"))
     return dict(gtid_pos=gtid_pos, copy_s=copy_s, task_seconds=task_seconds, module=module)
 
 

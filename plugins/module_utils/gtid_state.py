@@ -64,6 +64,20 @@ def plan_slave_pos(module, cursor, info, current, wanted, mode="merge", stop_rep
     )
 
 
+def merge_into_slave_pos(module, cursor, info, wanted):
+    """Merge ``wanted`` (parsed) into gtid_slave_pos per domain, around running replication; returns the
+    gtid_slave_pos after it and the queries run (masked), none when it already held the position."""
+    texts, positions = read_positions(module, cursor)
+    plan = plan_slave_pos(module, cursor, info, positions["gtid_slave_pos"], wanted)
+    if not plan:
+        return texts["gtid_slave_pos"], []
+    apply_slave_pos(module, cursor, plan)
+    queries = [statement.masked() for statement in
+               plan["stops"] + [set_global_gtid_slave_pos(plan["desired"])] + plan["starts"]]
+    texts, positions = read_positions(module, cursor)
+    return texts["gtid_slave_pos"], queries
+
+
 def apply_slave_pos(module, cursor, plan):
     """Stop, set, start again; on a failure, restart what was stopped before failing."""
     stopped = []

@@ -17,6 +17,9 @@ description:
     returned as RV(previous_datadir). Remove it yourself once the replica runs well.
   - The copy is renamed into place when it is on the same file system, else copied (and the staging copy removed).
     When O(datadir) is a mount point, its entries are moved instead of the directory itself.
+  - With O(set_gtid_slave_pos), once the server runs on the copy, the copy's GTID position is merged into its
+    C(gtid_slave_pos) per domain (the other domains keep their positions), so replication can start from exactly
+    the copy. This saves the separate M(replkit.mariadb.mariadb_gtid_pos) task.
   - Files that carry the source's own replication state (C(master.info), C(relay-log.info), C(multi-master.info),
     C(master-*.info), C(relay-log-*.info), relay logs and their index) are removed from the copy, so the new
     replica does not replicate from where the source did. Set up replication afterwards from RV(gtid_pos).
@@ -24,6 +27,8 @@ description:
   - Without O(service), the module refuses to run while the server runs (a live process in C(<datadir>/*.pid) or a
     socket at O(login_unix_socket) accepting connections). It refuses when O(staging_dir) is not a prepared full
     backup, or when O(datadir) is missing. With O(service) it stops and starts the server itself.
+extends_documentation_fragment:
+  - replkit.mariadb.mariadb
 options:
   staging_dir:
     description:
@@ -49,7 +54,8 @@ options:
   login_unix_socket:
     description:
       - The server's Unix socket. When something accepts connections on it, the server still runs and the module
-        refuses to touch the data directory.
+        refuses to touch the data directory. With O(service), the module waits for the started server on it, and
+        O(set_gtid_slave_pos) logs in through it.
     type: path
     default: /run/mysqld/mysqld.sock
   service:
@@ -64,6 +70,14 @@ options:
     description: With O(service), seconds to wait for the started server to accept connections.
     type: int
     default: 300
+  set_gtid_slave_pos:
+    description:
+      - With O(service), after the server started on the copy, merge the copy's position RV(gtid_pos) into its
+        C(gtid_slave_pos) per domain, logging in with the login options. Needs O(service) and a copy with a GTID
+        position; both are checked before anything is moved.
+    type: bool
+    default: false
+    version_added: 0.2.0
 notes:
   - Check mode runs every check and reports RV(previous_datadir), RV(removed_files) and RV(gtid_pos) as they would
     be, without moving anything. Diff mode shows the data directory before and after.
@@ -88,6 +102,14 @@ EXAMPLES = r"""
   ansible.builtin.service:
     name: mariadb
     state: started
+
+# Or in one task: stop, swap, start, and take the copy's position.
+- name: Install the prepared copy and merge its GTID position into gtid_slave_pos
+  replkit.mariadb.mariadb_backup_restore:
+    staging_dir: /var/lib/mysql.replkit-staging
+    service: mariadb
+    set_gtid_slave_pos: true
+  register: restored
 """
 
 RETURN = r"""
@@ -128,6 +150,17 @@ stopped_units:
   type: list
   elements: str
   sample: [mariadb.socket, mariadb]
+gtid_slave_pos:
+  description: With O(set_gtid_slave_pos), the server's C(gtid_slave_pos) after the merge.
+  returned: when O(set_gtid_slave_pos) is true and not in check mode
+  type: str
+  sample: "0-1-1042,2-2-77"
+queries:
+  description: With O(set_gtid_slave_pos), the statements run to set the position.
+  returned: when O(set_gtid_slave_pos) is true and not in check mode
+  type: list
+  elements: str
+  sample: ["SET GLOBAL gtid_slave_pos = '0-1-1042'"]
 datadir:
   description: The data directory now holding the copy.
   returned: always
@@ -148,7 +181,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
     BINLOG_INFO_FILES, CHECKPOINT_FILES, BackupStreamError, first_present, parse_binlog_info,
     prepared_backup_problem, previous_datadir_path, replication_state_files)
-from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import fail_on_input_errors
+from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import GtidError, parse_gtid_pos
+from ansible_collections.replkit.mariadb.plugins.module_utils.gtid_state import merge_into_slave_pos
+from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
+    fail_on_input_errors, mariadb_common_argument_spec, open_session)
 
 SERVER_NAMES = ("mariadbd", "mysqld")
 
@@ -226,6 +262,9 @@ def validate(module):
         if os.path.isdir(datadir) and (is_within(staging_dir, datadir) or is_within(datadir, staging_dir)):
             errors.append("staging_dir %s and datadir %s overlap; put the staging copy beside the data directory, "
                           "not inside it" % (staging_dir, datadir))
+    if params["set_gtid_slave_pos"] and not params["service"]:
+        errors.append("set_gtid_slave_pos needs service: the server must run on the copy to take the position; give "
+                      "service, or set the position with mariadb_gtid_pos after starting the server yourself")
     for option, lookup in (("owner", pwd.getpwnam), ("group", grp.getgrnam)):
         try:
             lookup(params[option])
@@ -343,17 +382,44 @@ def restore_previous(datadir, previous, mount_point):
         os.rename(previous, datadir)
 
 
+def argument_spec():
+    spec = mariadb_common_argument_spec()
+    spec["login_unix_socket"]["default"] = "/run/mysqld/mysqld.sock"
+    spec.update(
+        staging_dir=dict(type="path", required=True),
+        datadir=dict(type="path", default="/var/lib/mysql"),
+        owner=dict(type="str", default="mysql"),
+        group=dict(type="str", default="mysql"),
+        service=dict(type="str"),
+        start_timeout=dict(type="int", default=300),
+        set_gtid_slave_pos=dict(type="bool", default=False),
+    )
+    return spec
+
+
+def copy_position(module, gtid_pos):
+    """The copy's position, parsed; fails before anything moved when there is none to set."""
+    try:
+        wanted = parse_gtid_pos(gtid_pos)
+    except GtidError as exc:
+        module.fail_json(msg="The copy's GTID position %r cannot be read: %s. Nothing was moved." % (gtid_pos, exc))
+    if not wanted:
+        module.fail_json(msg="set_gtid_slave_pos is true, but the copy has no GTID position (its binary log info is "
+                             "missing or empty: does the source write a binary log with GTIDs?). Nothing was moved.")
+    return wanted
+
+
+def set_copy_position(module, wanted, result):
+    connection, cursor, info = open_session(module)
+    try:
+        result["gtid_slave_pos"], result["queries"] = merge_into_slave_pos(module, cursor, info, wanted)
+    finally:
+        connection.close()
+
+
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            staging_dir=dict(type="path", required=True),
-            datadir=dict(type="path", default="/var/lib/mysql"),
-            owner=dict(type="str", default="mysql"),
-            group=dict(type="str", default="mysql"),
-            login_unix_socket=dict(type="path", default="/run/mysqld/mysqld.sock"),
-            service=dict(type="str"),
-            start_timeout=dict(type="int", default=300),
-        ),
+        argument_spec=argument_spec(),
         supports_check_mode=True,
     )
     fail_on_input_errors(module, validate(module))
@@ -369,6 +435,7 @@ def main():
             result.update(parse_binlog_info(read_text(os.path.join(staging_dir, info_file))))
         except BackupStreamError as exc:
             module.warn("%s: %s" % (info_file, exc))
+    wanted = copy_position(module, result["gtid_pos"]) if module.params["set_gtid_slave_pos"] else None
     previous = previous_datadir_path(datadir, time.time(), os.path.lexists)
     result["previous_datadir"] = previous
     target = datadir if os.path.ismount(datadir) else os.path.dirname(datadir)
@@ -400,6 +467,8 @@ def main():
             if problem:
                 module.fail_json(msg="The copy is in place in %s (the previous data is in %s), but %s. Check the "
                                      "server's error log." % (datadir, previous, problem), **result)
+        if wanted:
+            set_copy_position(module, wanted, result)
     module.exit_json(**result)
 
 

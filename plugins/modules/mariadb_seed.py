@@ -227,8 +227,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import GtidError, parse_gtid_pos
-from ansible_collections.replkit.mariadb.plugins.module_utils.gtid_state import (
-    apply_slave_pos, plan_slave_pos, read_positions, set_global_gtid_slave_pos)
+from ansible_collections.replkit.mariadb.plugins.module_utils.gtid_state import merge_into_slave_pos, read_positions
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     Statement, connection_kwargs, execute_or_fail, fail_on_input_errors, mariadb_common_argument_spec, open_session,
     pymysql)
@@ -427,14 +426,8 @@ def main():
                 wanted = parse_gtid_pos(position)
             except GtidError as exc:
                 module.fail_json(msg="The copy's GTID position %r cannot be read: %s" % (position, exc), **result)
-            texts, positions = read_positions(module, cursor)
-            plan = plan_slave_pos(module, cursor, info, positions["gtid_slave_pos"], wanted)
-            if plan:
-                apply_slave_pos(module, cursor, plan)
-                result["queries"] += [statement.masked() for statement in
-                                      plan["stops"] + [set_global_gtid_slave_pos(plan["desired"])] + plan["starts"]]
-            texts, positions = read_positions(module, cursor)
-            result["gtid_slave_pos"] = texts["gtid_slave_pos"]
+            result["gtid_slave_pos"], queries = merge_into_slave_pos(module, cursor, info, wanted)
+            result["queries"] += queries
         if module._diff:
             result["diff"]["after"] = dict(databases=selected, gtid_slave_pos=result["gtid_slave_pos"])
         write_progress_file(params["progress_file"], progress_record("done", result["bytes"], result["seconds"]))

@@ -383,3 +383,23 @@ def test_restore_refuses_unprepared_or_missing(run_module, tmp_path):
     assert result["failed"] and "not a mariadb-backup copy" in result["msg"]
     assert "server still runs" not in result["msg"]
     assert sorted(os.listdir(tmp_path)) == ["data", "not-a-copy", "unprepared"]  # nothing moved
+
+
+def test_restore_checks_the_position_it_is_asked_to_set_before_moving_anything(run_module, tmp_path):
+    datadir = tmp_path / "data"
+    datadir.mkdir()
+    prepared = tmp_path / "prepared"  # prepared, but its source wrote no binary log: no position
+    prepared.mkdir()
+    (prepared / "backup-my.cnf").write_text("[mysqld]\n")
+    (prepared / "xtrabackup_checkpoints").write_text("backup_type = full-prepared\n")
+    args = dict(staging_dir=str(prepared), datadir=str(datadir), login_unix_socket=str(tmp_path / "none.sock"),
+                set_gtid_slave_pos=True)
+
+    result = run_module("mariadb_backup_restore", args)
+    assert result["failed"] and "set_gtid_slave_pos needs service" in result["msg"]
+
+    # A unit that does not exist is never reached: the missing position stops the module first.
+    result = run_module("mariadb_backup_restore", dict(args, service="replkit-no-such-unit"))
+    assert result["failed"] and "the copy has no GTID position" in result["msg"]
+    assert "Nothing was moved" in result["msg"]
+    assert sorted(os.listdir(tmp_path)) == ["data", "prepared"]

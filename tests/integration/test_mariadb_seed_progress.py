@@ -139,7 +139,7 @@ def test_the_seed_role_shows_progress_lines_until_the_job_ends(tmp_path):
     lines = re.findall(r'"msg": "db2 <- db1: streaming, ([0-9.]+) MB in ([0-9.]+) s, ([0-9.]+) MB/s"', output)
     # One line a second while the job runs (3.5 s), growing; none after it ended.
     assert 2 <= len(lines) <= 4, output
-    sizes = [float(size) for size, _, _ in lines]
+    sizes = [float(line[0]) for line in lines]
     assert sizes == sorted(sizes) and sizes[0] >= 1.0 and lines[0][2] == "2.0"
     assert json.loads(out.read_text())["rc"] == 0
 
