@@ -39,6 +39,17 @@ def format_progress(record):
     return json.dumps(record, sort_keys=True) + "\n"
 
 
+def progress_file_problem(path):
+    """Why the progress file cannot be written there, or None. A missing directory is fine (it is made), but
+    not one under an existing file."""
+    directory = os.path.dirname(path or "")
+    while directory and not os.path.exists(directory):
+        directory = os.path.dirname(directory)
+    if directory and not os.path.isdir(directory):
+        return "progress_file %s lies under %s, which is not a directory; choose another path" % (path, directory)
+    return None
+
+
 def write_progress_file(path, record):
     """Replace the progress file atomically (a reader never sees half a record), mode 0600; no path, no file.
     A missing directory is made private (0700), so a play needs no task to prepare it."""

@@ -250,6 +250,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.backup_transfer im
     Progress, StreamFailure, backup_binary, cleanup_staging, run_receive, run_send)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     fail_on_input_errors, mariadb_common_argument_spec)
+from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import progress_file_problem
 
 
 def argument_spec():
@@ -284,10 +285,9 @@ def main():
         problem = staging_dir_problem(params["staging_dir"])
         if problem:
             errors.append(problem)
-    progress_dir = os.path.dirname(params["progress_file"] or "")
-    if progress_dir and os.path.exists(progress_dir) and not os.path.isdir(progress_dir):
-        errors.append("the directory of progress_file %s is not a directory; choose another path"
-                      % params["progress_file"])
+    problem = progress_file_problem(params["progress_file"])
+    if problem:
+        errors.append(problem)
     if not backup_binary(module):
         errors.append("neither mariadb-backup nor mariabackup is installed on this host; install the "
                       "mariadb-backup package")

@@ -237,7 +237,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
     METHODS, non_transactional, presence, select_databases, source_login)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_transfer import DumpPipe
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import (
-    progress_record, rate_mib_s, write_progress_file)
+    progress_file_problem, progress_record, rate_mib_s, write_progress_file)
 
 LOCK = Statement("FLUSH TABLES WITH READ LOCK")
 UNLOCK = Statement("UNLOCK TABLES")
@@ -282,6 +282,9 @@ def input_errors(params):
         value = params.get(option)
         if value is not None and "\x00" in value:
             errors.append("%s contains a NUL byte, which a client option file cannot carry." % option)
+    problem = progress_file_problem(params["progress_file"])
+    if problem:
+        errors.append(problem + ".")
     for option in ("dump_binary", "client_binary"):
         if not shutil.which(params[option]):
             errors.append("%s %r is not an executable on this host's PATH: install the MariaDB client "

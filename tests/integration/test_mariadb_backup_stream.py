@@ -357,7 +357,7 @@ def test_invalid_input_is_reported_at_once(run_module, tmp_path):
     result = run_module("mariadb_backup_stream", receive_args(0, staging_dir, timeout=0, progress_file=str(progress_file)))
     assert result["failed"]
     for message in ("listen_port is 0", "timeout is 0", "staging_dir %s is not empty" % staging_dir,
-                    "the directory of progress_file %s is not a directory" % progress_file):
+                    "progress_file %s lies under %s, which is not a directory" % (progress_file, progress_file.parent)):
         assert message in result["msg"]
 
 

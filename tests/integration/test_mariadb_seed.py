@@ -248,9 +248,11 @@ def test_forced_reseed_stops_the_running_connection_and_resumes_exactly(pair, ru
 def test_bad_input_is_reported_at_once_before_connecting(run_module):
     """No server at all: every input problem is named, and nothing tries to connect."""
     result = run_module("mariadb_seed", dict(login_host="127.0.0.1", login_port=1, source_host=" ", source_port=0,
-                                             source_user="u", databases=["shop", ""], dump_binary="no-such-dump"))
+                                             source_user="u", databases=["shop", ""], dump_binary="no-such-dump",
+                                             progress_file="/etc/hostname/seed/progress.json"))
     assert result["failed"], result
     for expected in ("source_host is empty", "source_port is 0", "databases has an empty name",
-                     "dump_binary 'no-such-dump' is not an executable"):
+                     "dump_binary 'no-such-dump' is not an executable",
+                     "progress_file /etc/hostname/seed/progress.json lies under /etc/hostname"):
         assert expected in result["msg"], result["msg"]
     assert "Cannot connect" not in result["msg"]

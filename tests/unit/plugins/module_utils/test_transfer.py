@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     client_option_file, login_client_options, option_file_value, write_private_file)
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import (
-    async_job_outcome, format_progress, progress_record, rate_mib_s, read_progress, tail, wait_for_async_job,
+    async_job_outcome, format_progress, progress_file_problem, progress_record, rate_mib_s, read_progress, tail, wait_for_async_job,
     write_progress_file)
 
 
@@ -136,3 +136,12 @@ def test_progress_file_directory_is_made_private_when_missing(tmp_path):
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert read_progress(str(path))["phase"] == "listening"
+
+
+def test_progress_file_problem_only_for_a_file_in_the_way(tmp_path):
+    (tmp_path / "plain").write_text("x")
+    assert progress_file_problem(None) is None
+    assert progress_file_problem(str(tmp_path / "missing" / "deeper" / "p.json")) is None  # made when written
+    assert progress_file_problem(str(tmp_path / "plain" / "sub" / "p.json")) == (
+        "progress_file %s lies under %s, which is not a directory; choose another path"
+        % (tmp_path / "plain" / "sub" / "p.json", tmp_path / "plain"))
