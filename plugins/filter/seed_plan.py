@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import describe_unfinished, unfinished_seeds
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.seeding import DEFAULT_METHOD, SeedPlanError, plan_seeding
 
 
@@ -24,6 +25,40 @@ def seed_plan(topology, facts, default_method=DEFAULT_METHOD):
         raise AnsibleFilterError("Seeding cannot be planned:\n" + str(exc)) from None
 
 
+def seed_facts(host_vars, hosts, info_var, state_var=None):
+    """host -> {databases, connections, unfinished_seeds} for seed_plan, from registered results in hostvars.
+
+    ``info_var`` names each host's mariadb_replication_info result; ``state_var`` its seed state (the parsed
+    state file, connection -> entry).
+    """
+    facts = {}
+    for host in hosts:
+        variables = host_vars[host]
+        info = variables.get(info_var) if info_var in variables else None
+        if not isinstance(info, Mapping) or "databases" not in info:
+            raise AnsibleFilterError(
+                "seed_facts: %s has no %s result with databases: it failed or skipped the read, or was left out with "
+                "--limit. Seeding is planned from every host of the topology: run without --limit (or set "
+                "mariadb_site_seed=false to skip seeding)" % (host, info_var))
+        state = variables.get(state_var) if state_var and state_var in variables else {}
+        facts[host] = {"databases": list(info["databases"]),
+                       "connections": [row["connection_name"] for row in info.get("connections") or []],
+                       "unfinished_seeds": unfinished_seeds(dict(state) if isinstance(state, Mapping) else {})}
+    return facts
+
+
+def unfinished_seed_connections(state, connections):
+    """One line per planned connection whose seed the state (connection -> entry) records as unfinished."""
+    if state is None:
+        state = {}
+    if not isinstance(state, Mapping):
+        raise AnsibleFilterError("unfinished_seed_connections expects a seed state (connection -> entry), got %r"
+                                 % (state,))
+    unfinished = unfinished_seeds(dict(state))
+    return [describe_unfinished(connection["name"], unfinished[connection["name"].lower()])
+            for connection in connections or [] if connection["name"].lower() in unfinished]
+
+
 def seed_step_text(entry):
     """One line for a step or a skipped connection of seed_plan, for the play's output."""
     if not isinstance(entry, Mapping):
@@ -33,11 +68,13 @@ def seed_step_text(entry):
         return "%s - not seeded, %s" % (where, entry["reason"])
     what = ", ".join(entry.get("databases") or []) or "the whole server"
     forced = " (forced)" if entry.get("force") else ""
-    return "%s - round %s, %s%s of %s" % (where, entry.get("round"), entry.get("method"), forced, what)
+    redo = " - redo: %s" % entry["redo"] if entry.get("redo") else ""
+    return "%s - round %s, %s%s of %s%s" % (where, entry.get("round"), entry.get("method"), forced, what, redo)
 
 
 class FilterModule:
     """replkit.mariadb seeding filters."""
 
     def filters(self):
-        return {"seed_plan": seed_plan, "seed_step_text": seed_step_text}
+        return {"seed_plan": seed_plan, "seed_step_text": seed_step_text, "seed_facts": seed_facts,
+                "unfinished_seed_connections": unfinished_seed_connections}

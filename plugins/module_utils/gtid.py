@@ -108,6 +108,16 @@ def merge_gtid_pos(current, wanted, mode="merge"):
     return result
 
 
+def highest_gtid_pos(*positions):
+    """Per domain, the GTID with the highest seq_no among ``positions`` (what a server holds in any of them)."""
+    result = {}
+    for position in positions:
+        for domain_id, pos in _as_position(position).items():
+            if domain_id not in result or result[domain_id][1] < pos[1]:
+                result[domain_id] = DomainPos(*pos)
+    return result
+
+
 def gtid_behind(applied, target):
     """For each domain of ``target``: how many seq_nos ``applied`` still lacks (0 when reached).
 

@@ -65,11 +65,21 @@ options:
       - Seconds to wait for O(wait_for_pos). V(0) checks once without waiting.
     type: int
     default: 60
+  wait_counts_binlog:
+    description:
+      - When V(true), a domain of O(wait_for_pos) also counts as reached when this server's C(gtid_binlog_pos) has
+        reached it: transactions it wrote itself (which come back around a ring but never enter C(gtid_slave_pos))
+        and, with C(log_slave_updates), everything it applied. The module then polls both positions every 0.1 s
+        instead of calling C(MASTER_GTID_WAIT).
+    type: bool
+    default: false
+    version_added: 0.3.0
 notes:
   - Check mode reports what would change, including the statements in RV(queries), and executes no write.
     Waiting and conversions, being reads, run in check mode too.
   - Diff mode shows C(gtid_slave_pos) before and after.
-  - The C(MASTER_GTID_WAIT) function waits on C(gtid_slave_pos); transactions this server wrote itself are not in it.
+  - The C(MASTER_GTID_WAIT) function waits on C(gtid_slave_pos); transactions this server wrote itself are not in it
+    (see O(wait_counts_binlog)).
 seealso:
   - module: replkit.mariadb.mariadb_replication_info
 """
@@ -165,16 +175,20 @@ behind:
   sample: {"1": 7}
 """
 
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import (
-    GtidError, describe_behind, format_gtid_pos, gtid_behind, normalize_gtid_pos, parse_gtid_pos, positions_by_domain)
+    GtidError, describe_behind, format_gtid_pos, gtid_behind, highest_gtid_pos, normalize_gtid_pos, parse_gtid_pos,
+    positions_by_domain)
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid_state import (
     POSITION_VARIABLES, apply_slave_pos, plan_slave_pos, read_positions, set_global_gtid_slave_pos)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     Statement, execute_or_fail, mariadb_common_argument_spec, open_session)
 
 MAX_BINLOG_POS = 2 ** 64 - 1
+POLL_SECONDS = 0.1
 
 
 def argument_spec():
@@ -187,6 +201,7 @@ def argument_spec():
         binlog_pos=dict(type="int"),
         wait_for_pos=dict(type="str"),
         wait_timeout=dict(type="int", default=60),
+        wait_counts_binlog=dict(type="bool", default=False),
     )
     return spec
 
@@ -230,7 +245,30 @@ def binlog_gtid_pos(module, cursor):
     return normalize_gtid_pos(position)
 
 
+def wait_for_held_pos(module, cursor, target, result):
+    """Poll until gtid_slave_pos or gtid_binlog_pos holds every domain of ``target`` (wait_counts_binlog)."""
+    deadline = time.monotonic() + module.params["wait_timeout"]
+    while True:
+        texts, parsed = read_positions(module, cursor)
+        held = highest_gtid_pos(parsed["gtid_slave_pos"], parsed["gtid_binlog_pos"])
+        if not any(gtid_behind(held, target).values()):
+            result.update(texts, gtid_positions=positions_of(parsed))
+            return
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(POLL_SECONDS)
+    result.update(texts, gtid_positions=positions_of(parsed))
+    module.fail_json(
+        msg="neither gtid_slave_pos %r nor gtid_binlog_pos %r reached wait_for_pos %r within %d s: %s. Check the "
+            "replication connections (mariadb_replication_info shows their errors) or raise wait_timeout."
+            % (texts["gtid_slave_pos"], texts["gtid_binlog_pos"], format_gtid_pos(target),
+               module.params["wait_timeout"], describe_behind(held, target)),
+        behind={str(domain): lag for domain, lag in gtid_behind(held, target).items()}, **result)
+
+
 def wait_for_pos(module, cursor, target, result):
+    if module.params["wait_counts_binlog"]:
+        return wait_for_held_pos(module, cursor, target, result)
     timeout = module.params["wait_timeout"]
     target_text = format_gtid_pos(target)
     statement = Statement("SELECT MASTER_GTID_WAIT(%s, %s) AS result", (target_text, timeout))

@@ -110,6 +110,16 @@ options:
         module asynchronously and shows how far the seed got. Mode 0600; a missing directory is created with mode
         0700.
     type: path
+  state_file:
+    description:
+      - A file on this host that records the seed durably (fsynced), under the connection's name (O(stop_connection),
+        required with this option) - C(started) before anything changes on this server, C(copied) once the import
+        ended, C(complete) once the position is set. An entry that is not C(complete) marks an unfinished copy.
+      - With an unfinished entry for the connection, the module copies again even when the databases exist (as with
+        O(force=true)): an interrupted copy is redone, never taken for a finished one.
+      - The C(replkit.mariadb.seed) role passes C(seed_work_dir/state.json); the preflight role reads it on every run.
+    type: path
+    version_added: 0.3.0
   dump_binary:
     description: The dump client on this host.
     type: str
@@ -170,6 +180,12 @@ skipped_reason:
   returned: when nothing was copied
   type: str
   sample: "the replica already holds shop, shop_audit"
+redone:
+  description: The unfinished seed of O(stop_connection) that O(state_file) recorded, which this run copies again.
+  returned: when O(state_file) held an unfinished entry for the connection
+  type: str
+  sample: "the seed of connection 'db1' from 10.0.0.1 (consistent_dump of shop) started at 2026-11-30T10:00:00Z and stopped at phase 'started'"
+  version_added: 0.3.0
 gtid_pos:
   description: The source's GTID position the copy corresponds to.
   returned: when a copy ran
@@ -235,6 +251,8 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.replication import
     find_connection, is_running, show_all_connections, stop_connection)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
     METHODS, non_transactional, presence, select_databases, source_login)
+from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import (
+    describe_unfinished, read_seed_state, record_seed_phase, unfinished_seeds)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_transfer import DumpPipe
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import (
     progress_file_problem, progress_record, rate_mib_s, write_progress_file)
@@ -261,6 +279,7 @@ def argument_spec():
         stop_connection=dict(type="str"),
         set_gtid_slave_pos=dict(type="bool", default=True),
         progress_file=dict(type="path"),
+        state_file=dict(type="path"),
         dump_binary=dict(type="str", default="mariadb-dump"),
         client_binary=dict(type="str", default="mariadb"),
     )
@@ -385,9 +404,14 @@ def stop_before_copy(module, cursor, info):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           required_by={"state_file": "stop_connection"})
     params = module.params
     fail_on_input_errors(module, input_errors(params))
+    try:
+        unfinished = unfinished_seeds(read_seed_state(params["state_file"])).get((params["stop_connection"] or "").lower())
+    except (OSError, ValueError) as exc:
+        module.fail_json(msg="Cannot read state_file: %s. Nothing was changed." % exc)
     connection, cursor, info = open_session(module)
     source_connection = connect_source(module)
     try:
@@ -403,9 +427,12 @@ def main():
         before = dict(databases=[name for name in selected if held != "absent"], gtid_slave_pos=texts["gtid_slave_pos"])
         if not selected:
             module.exit_json(skipped_reason="the source has no databases to copy", **result)
-        if held == "present" and not params["force"]:
+        redo = params["force"] or unfinished is not None
+        if unfinished is not None:
+            result["redone"] = describe_unfinished(params["stop_connection"], unfinished)
+        if held == "present" and not redo:
             module.exit_json(skipped_reason="the replica already holds %s" % ", ".join(selected), **result)
-        if held == "partial" and not params["force"]:
+        if held == "partial" and not redo:
             module.fail_json(msg="This replica already holds some of the databases to seed from %s (%s) but not all: "
                                  "they would be overwritten or mixed. Compare them with the source and drop what is "
                                  "stale, restrict databases, or set force: true to overwrite. Nothing was changed."
@@ -420,9 +447,12 @@ def main():
             result["queries"].append(running.masked())
         if module.check_mode:
             module.exit_json(**result)
+        record = dict(source=params["source_host"], method=method, databases=selected)
+        record_seed_phase(params["state_file"], params["stop_connection"], "started", **record)
         if running:
             execute_or_fail(module, cursor, running, "stop the connection %r before the copy" % params["stop_connection"])
         position = seed(module, source_connection, method, selected, result)
+        record_seed_phase(params["state_file"], params["stop_connection"], "copied", gtid_pos=position)
         result["gtid_pos"] = position
         if params["set_gtid_slave_pos"]:
             try:
@@ -433,6 +463,7 @@ def main():
             result["queries"] += queries
         if module._diff:
             result["diff"]["after"] = dict(databases=selected, gtid_slave_pos=result["gtid_slave_pos"])
+        record_seed_phase(params["state_file"], params["stop_connection"], "complete")
         write_progress_file(params["progress_file"], progress_record("done", result["bytes"], result["seconds"]))
         module.exit_json(**result)
     finally:

@@ -23,9 +23,15 @@ Rules, per planned connection (replica <- source):
   of an aggregator that both have a ``shop``): a problem.
 - ``mariadb_backup`` copies the source's whole server: the replica must hold no
   database of its own (else a problem), and it gets every database.
+- A seed the replica's state file records as unfinished (started, never
+  complete: its source died, the run was killed) is redone, forced, whatever
+  the replica holds now and whether or not the connection exists: a half copy
+  is never taken for a finished one. With ``seed: never`` it is a problem.
 """
 
 from __future__ import annotations
+
+from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import describe_unfinished
 
 DEFAULT_METHOD = "consistent_dump"
 
@@ -43,8 +49,10 @@ def _facts_of(facts, host, problems):
     if not isinstance(entry, dict) or not isinstance(entry.get("databases"), list):
         problems.append("%s: what this server holds is unknown (no databases fact); the seeding step reads it with "
                         "replkit.mariadb.mariadb_replication_info on every host of the topology first" % host)
-        return [], []
-    return list(entry["databases"]), [str(name).lower() for name in entry.get("connections") or []]
+        return [], [], {}
+    unfinished = entry.get("unfinished_seeds") or {}
+    return (list(entry["databases"]), [str(name).lower() for name in entry.get("connections") or []],
+            {str(name).lower(): details for name, details in unfinished.items()})
 
 
 class _Planner:
@@ -56,11 +64,14 @@ class _Planner:
         self.connections = {}
         # replica -> {database: origin} brought by planned steps.
         self.imports = {}
+        # replica -> {connection (lower case): state entry} of seeds that started and never completed.
+        self.unfinished = {}
         for host in sorted(plan):
-            databases, connections = _facts_of(facts, host, self.problems)
+            databases, connections, unfinished = _facts_of(facts, host, self.problems)
             self.holds[host] = {name: host for name in databases}
             self.connections[host] = connections
             self.imports[host] = {}
+            self.unfinished[host] = unfinished
         self.edges = []
         for host in sorted(plan):
             for connection in plan[host].get("connections", []):
@@ -92,6 +103,16 @@ class _Planner:
         mode = connection.get("seed") or "auto"
         method = connection.get("seed_method") or self.default_method
         base = {"replica": replica, "source": source, "connection": name}
+        unfinished = self.unfinished[replica].get(name.lower())
+        if unfinished is not None:
+            if mode == "never":
+                self.problems.append(
+                    "%s: %s, so %s holds a partial copy, and the mariadb_sources entry for %s says seed: never. Set seed: "
+                    "auto (or remove seed: never) to redo the copy, or, once you repaired the data yourself, remove the "
+                    "entry '%s' from the seed state file (seed_work_dir/state.json) on %s"
+                    % (replica, describe_unfinished(name, unfinished), replica, source, name.lower(), replica))
+                return
+            mode = "redo"
         if mode == "never":
             self.skipped.append(dict(base, reason="seed: never"))
             return
@@ -101,7 +122,7 @@ class _Planner:
         databases = self.wanted(replica, connection)
         if databases is None:
             return
-        if not databases and mode == "auto":
+        if not databases and mode in ("auto", "redo"):
             self.skipped.append(dict(base, reason="%s holds no database to copy" % source))
             return
         present = [db for db in databases if db in self.holds[replica]]
@@ -139,8 +160,11 @@ class _Planner:
             self.holds[replica][db] = origin
             self.imports[replica][db] = origin
         self.round_into[replica] = max(self.round_into[replica], step_round)
-        self.steps.append(dict(base, round=step_round, method=method, force=mode == "always",
-                               databases=None if method == "mariadb_backup" else databases))
+        step = dict(base, round=step_round, method=method, force=mode in ("always", "redo"),
+                    databases=None if method == "mariadb_backup" else databases)
+        if unfinished is not None:
+            step["redo"] = describe_unfinished(name, unfinished)
+        self.steps.append(step)
 
     def run(self):
         pending = list(self.edges)

@@ -148,3 +148,31 @@ def test_wait_for_pos_reached_and_timeout(topology, run_module):
     assert late["failed"] is True
     assert "domain 1: 10 transaction(s) behind (at 1-1-4, target 1-1-14)" in late["msg"]
     assert late["behind"] == {"1": 10, "2": 0}
+
+
+def test_wait_counts_binlog_accepts_own_writes_that_never_enter_gtid_slave_pos(topology, run_module):
+    replica = topology.replica
+    # The replica's own write, in its own domain: in its binary log, never in its gtid_slave_pos.
+    replica.query("SET GLOBAL gtid_domain_id = 7")
+    replica.query("CREATE DATABASE IF NOT EXISTS own_write")
+    own = replica.scalar("SELECT @@gtid_binlog_pos")
+    topology.a.query("CREATE DATABASE IF NOT EXISTS later")
+    target = ",".join(part for part in own.split(",") if part.startswith("7-")) + "," + \
+        topology.a.scalar("SELECT @@gtid_binlog_pos")
+
+    plain = run_module("mariadb_gtid_pos", dict(replica.login_args(), wait_for_pos=target, wait_timeout=1))
+    assert plain["failed"] is True, plain
+    assert plain["behind"]["7"] == 1, "MASTER_GTID_WAIT looks at gtid_slave_pos only"
+
+    counted = run_module("mariadb_gtid_pos", dict(replica.login_args(), wait_for_pos=target, wait_timeout=30,
+                                                  wait_counts_binlog=True))
+    assert counted["failed"] is False, counted.get("msg")
+    assert counted["changed"] is False
+    assert replica.query("SHOW DATABASES LIKE 'later'"), "the source's domain was waited for, not just counted"
+
+    started = time.monotonic()
+    late = run_module("mariadb_gtid_pos", dict(replica.login_args(), wait_for_pos="1-1-999", wait_timeout=1,
+                                               wait_counts_binlog=True))
+    assert time.monotonic() - started >= 1
+    assert late["failed"] is True and late["behind"]["1"] > 0
+    assert "neither gtid_slave_pos" in late["msg"] and "domain 1:" in late["msg"]

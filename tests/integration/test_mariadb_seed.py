@@ -3,6 +3,7 @@ starts replicating from exactly the copy's position, and nothing is missing or a
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -256,3 +257,54 @@ def test_bad_input_is_reported_at_once_before_connecting(run_module):
                      "progress_file /etc/hostname/seed/progress.json lies under /etc/hostname"):
         assert expected in result["msg"], result["msg"]
     assert "Cannot connect" not in result["msg"]
+
+
+def table_checksums(server, database):
+    tables = [row["TABLE_NAME"] for row in server.query(
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s ORDER BY TABLE_NAME", (database,))]
+    return {table: server.query("CHECKSUM TABLE `%s`.`%s`" % (database, table))[0]["Checksum"] for table in tables}
+
+
+def test_a_seed_whose_source_dies_is_recorded_unfinished_and_redone_exactly(pair, run_module, tmp_path):
+    source, replica = pair
+    state_file = tmp_path / "seed-state" / "state.json"
+    # big.a_rows comes first in the dump (tables go in name order); z_later and z_last come after it.
+    source.query("CREATE DATABASE big")
+    source.query("CREATE TABLE big.a_rows (id INT PRIMARY KEY, pad VARCHAR(200)) ENGINE=InnoDB")
+    source.query("INSERT INTO big.a_rows SELECT seq, REPEAT(MD5(seq), 6) FROM big.seq_1_to_400000")
+    source.query("CREATE TABLE big.z_later (id INT PRIMARY KEY) ENGINE=InnoDB")
+    source.query("INSERT INTO big.z_later SELECT seq FROM big.seq_1_to_100")
+    source.query("CREATE TABLE big.z_last (id INT PRIMARY KEY) ENGINE=InnoDB")
+    args = seed_args(source, replica, databases=["big"], stop_connection="src", state_file=str(state_file))
+
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(run_module("mariadb_seed", args)), daemon=True)
+    worker.start()
+    # Kill the source while the big table is being imported.
+    assert wait_for(lambda: replica.scalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'big' "
+                                           "AND TABLE_NAME = 'a_rows'"), timeout=60)
+    source.process.kill()
+    source.process.wait()
+    worker.join(120)
+    assert outcome["failed"] is True, outcome
+    state = json.loads(state_file.read_text())
+    assert state["src"]["phase"] == "started" and state["src"]["databases"] == ["big"]
+    held_tables = {row["TABLE_NAME"] for row in replica.query(
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'big'")}
+    assert "z_last" not in held_tables, "the copy was meant to be interrupted half-way"
+
+    source.process = None
+    source.start()
+    # Without the record, the replica would look seeded (it holds 'big') and be wired over the half copy.
+    blind = run_module("mariadb_seed", seed_args(source, replica, databases=["big"]), check_mode=True)
+    assert blind["changed"] is False and "already holds big" in blind["skipped_reason"]
+
+    redone = run_module("mariadb_seed", args)
+    assert not redone["failed"], redone
+    assert redone["changed"] is True and "stopped at phase 'started'" in redone["redone"]
+    assert json.loads(state_file.read_text())["src"]["phase"] == "complete"
+    assert table_checksums(replica, "big") == table_checksums(source, "big")
+    assert replica.scalar("SELECT COUNT(*) FROM big.a_rows") == 400000
+
+    again = run_module("mariadb_seed", args)
+    assert again["changed"] is False and "already holds" in again["skipped_reason"] and "redone" not in again

@@ -128,3 +128,29 @@ def test_the_connections_database_filters_apply_to_the_seed_too():
                                                 {"host": "db2", "replicate_do_db": ["crm"]}]}}
     result = plan_seeding(plan_topology(inventory), facts(db1=["scratch", "shop"], db2=["crm", "tmp"], backup=[]))
     assert steps_of(result) == [(1, "backup", "db1", ["shop"]), (1, "backup", "db2", ["crm"])]
+
+
+UNFINISHED = {"phase": "started", "source": "10.0.0.1", "method": "consistent_dump", "databases": ["shop"],
+              "started_at": "2026-11-30T10:00:00Z"}
+
+
+def test_an_unfinished_seed_is_redone_forced_whatever_the_replica_holds_and_the_connection():
+    held = facts(db1=["shop", "shop_audit"], db2=["crm"], backup=(["shop"], ["db1"]))
+    held["backup"]["unfinished_seeds"] = {"DB1": UNFINISHED, "crm": dict(UNFINISHED, phase="complete")}
+    result = plan_seeding(plan_topology(AGGREGATOR), held)
+    redo = [step for step in result["steps"] if step["connection"] == "db1"]
+    assert len(redo) == 1 and redo[0]["force"] is True and redo[0]["databases"] == ["shop", "shop_audit"]
+    assert "stopped at phase 'started'" in redo[0]["redo"]
+    # Without the record, the same servers look seeded: the connection exists and "shop" is there.
+    held["backup"]["unfinished_seeds"] = {}
+    assert [s["connection"] for s in plan_seeding(plan_topology(AGGREGATOR), held)["steps"]] == ["crm"]
+
+
+def test_an_unfinished_seed_under_seed_never_is_a_problem_naming_the_fix():
+    inventory = {"db1": {"mariadb_writable": True},
+                 "backup": {"mariadb_sources": [{"host": "db1", "seed": "never"}]}}
+    held = facts(db1=["shop"], backup=["shop"])
+    held["backup"]["unfinished_seeds"] = {"db1": UNFINISHED}
+    with pytest.raises(SeedPlanError, match="backup: the seed of connection 'db1' from 10.0.0.1 .* seed: never. Set "
+                                            "seed: auto"):
+        plan_seeding(plan_topology(inventory), held)

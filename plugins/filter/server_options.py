@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The replkit.mariadb.server_option_settings filter; its documentation is in server_option_settings.yml."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.replkit.mariadb.plugins.plugin_utils.server_options import (
+    ServerOptionsError, server_option_settings as plan_settings)
+
+
+def server_option_settings(node, host, previous_text="", binlog_format="ROW", log_bin_basename="mariadb-bin",
+                           relay_log="relay-bin", extra=None, crash_safe=True):
+    """The drop-in file's settings and the running values to match, from a host's plan."""
+    if not isinstance(node, Mapping):
+        raise AnsibleFilterError("server_option_settings expects this host's plan (mariadb_node) as input, got %r"
+                                 % (node,))
+    if extra is not None and not isinstance(extra, Mapping):
+        raise AnsibleFilterError("%s: server_extra_settings must be a mapping of setting name to value, got %r"
+                                 % (host, extra))
+    try:
+        return plan_settings(host, node, (previous_text or "").splitlines(), binlog_format, log_bin_basename,
+                             relay_log, extra, bool(crash_safe))
+    except ServerOptionsError as exc:
+        raise AnsibleFilterError(str(exc)) from None
+
+
+class FilterModule:
+    """replkit.mariadb server option filters."""
+
+    def filters(self):
+        return {"server_option_settings": server_option_settings}

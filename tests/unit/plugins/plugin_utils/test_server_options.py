@@ -1,0 +1,72 @@
+"""The server role's option file settings: never turning a binary log off, durability, safe values."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.replkit.mariadb.plugins.filter.server_options import server_option_settings as as_filter
+from ansible_collections.replkit.mariadb.plugins.plugin_utils.server_options import (
+    ServerOptionsError, filter_lines, held_log_bin, server_option_settings)
+
+LONE = {"server_id": 1, "gtid_domain_id": 1, "read_only": False, "log_bin": False, "log_slave_updates": False,
+        "gtid_ignore_duplicates": False, "auto_increment_increment": 1, "auto_increment_offset": 1,
+        "slave_parallel_threads": None, "slave_parallel_mode": None, "connections": []}
+PRIMARY = dict(LONE, log_bin=True)
+REPLICA = dict(LONE, read_only=True, connections=[
+    {"name": "db1", "source": "db1", "filters": {"replicate_do_db": ["shop", "crm"], "replicate_wild_ignore_table":
+                                                 ["shop.tmp%"]}}])
+
+
+def test_a_lone_server_that_never_logged_gets_no_binary_log():
+    settings = server_option_settings("a", LONE)
+    assert "log_bin" not in settings["file"] and "sync_binlog" not in settings["file"]
+    assert settings["log_bin_kept"] is False
+
+
+def test_a_binary_log_once_written_by_the_role_is_kept_when_the_plan_no_longer_needs_it():
+    before = server_option_settings("a", PRIMARY)
+    previous = ["# managed", "[mariadbd]", "log_bin = mariadb-bin", "server_id = 1"]
+    after = server_option_settings("a", LONE, previous)
+    assert after["file"]["log_bin"] == before["file"]["log_bin"] == "mariadb-bin"
+    assert after["runtime"]["log_bin"] is True and after["runtime"]["log_bin_basename"] == "mariadb-bin"
+    assert after["file"]["binlog_format"] == "ROW" and after["file"]["sync_binlog"] == 1
+    assert after["log_bin_kept"] is True
+    assert held_log_bin(["log-bin"]) and held_log_bin(["  log_bin=x"]) and not held_log_bin(["log_bin_index = x"])
+
+
+def test_crash_safe_settings_by_default_and_per_host_opt_out():
+    replica = server_option_settings("r", REPLICA)
+    assert replica["runtime"]["innodb_flush_log_at_trx_commit"] == 1
+    assert replica["runtime"]["slave_net_timeout"] == 10
+    assert "sync_binlog" not in replica["runtime"]
+    assert server_option_settings("p", PRIMARY)["runtime"]["sync_binlog"] == 1
+    off = server_option_settings("r", REPLICA, crash_safe=False)["runtime"]
+    assert not {"innodb_flush_log_at_trx_commit", "sync_binlog", "slave_net_timeout"} & set(off)
+
+
+def test_filter_lines_in_a_stable_order():
+    assert filter_lines("r", REPLICA["connections"]) == [
+        "db1.replicate_do_db = shop", "db1.replicate_do_db = crm", "db1.replicate_wild_ignore_table = shop.tmp%"]
+
+
+@pytest.mark.parametrize("node, kwargs, what", [
+    (dict(REPLICA, connections=[{"name": "db1", "source": "db1", "filters": {"replicate_do_db": ["shop\nlog_bin=0"]}}]),
+     {}, "mariadb_sources entry db1: filter replicate_do_db"),
+    (PRIMARY, {"log_bin_basename": "bin\rlog"}, "server_log_bin_basename"),
+    (LONE, {"relay_log": "relay\x00"}, "server_relay_log"),
+    (LONE, {"extra": {"max_connections": "10\n[client]"}}, "server_extra_settings.max_connections"),
+])
+def test_values_with_control_characters_are_refused_naming_host_and_variable(node, kwargs, what):
+    with pytest.raises(ServerOptionsError, match="^h: " + what.replace(".", "[.]")):
+        server_option_settings("h", node, **kwargs)
+
+
+def test_filter_reads_the_previous_file_text_and_reports_errors_as_filter_errors():
+    assert as_filter(LONE, "a", "[mariadbd]\nlog_bin = mariadb-bin\n")["log_bin_kept"] is True
+    with pytest.raises(AnsibleFilterError, match="expects this host's plan"):
+        as_filter("x", "a")
+    with pytest.raises(AnsibleFilterError, match="a: server_extra_settings must be a mapping"):
+        as_filter(LONE, "a", "", extra=["x"])
+    with pytest.raises(AnsibleFilterError, match="newline"):
+        as_filter(LONE, "a", "", relay_log="a\nb")
