@@ -68,7 +68,7 @@ options:
   wait_counts_binlog:
     description:
       - When V(true), a domain of O(wait_for_pos) also counts as reached when this server's C(gtid_binlog_pos) has
-        reached it: transactions it wrote itself (which come back around a ring but never enter C(gtid_slave_pos))
+        reached it, as with transactions it wrote itself (which come back around a ring but never enter C(gtid_slave_pos))
         and, with C(log_slave_updates), everything it applied. The module then polls both positions every 0.1 s
         instead of calling C(MASTER_GTID_WAIT).
     type: bool

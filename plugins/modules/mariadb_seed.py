@@ -116,7 +116,7 @@ options:
         required with this option) - C(started) before anything changes on this server, C(copied) once the import
         ended, C(complete) once the position is set. An entry that is not C(complete) marks an unfinished copy.
       - With an unfinished entry for the connection, the module copies again even when the databases exist (as with
-        O(force=true)): an interrupted copy is redone, never taken for a finished one.
+        O(force=true)), so an interrupted copy is redone, never taken for a finished one.
       - The C(replkit.mariadb.seed) role passes C(seed_work_dir/state.json); the preflight role reads it on every run.
     type: path
     version_added: 0.3.0
