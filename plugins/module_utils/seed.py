@@ -57,11 +57,16 @@ def local_client_options(params):
     return options
 
 
-def dump_command(binary, defaults_file, method, databases):
-    """mariadb-dump's argv: no secret in it, --defaults-file first as the client requires."""
+def dump_command(binary, defaults_file, method, databases, ignore_tables=()):
+    """mariadb-dump's argv: no secret in it, --defaults-file first as the client requires.
+
+    ``ignore_tables`` (``(database, table)`` pairs) are left out: the tables a connection's replication
+    filters never replicate.
+    """
     command = [binary, "--defaults-file=%s" % defaults_file, "--databases"] + list(databases) + [
         "--routines", "--triggers", "--events", "--hex-blob", "--default-character-set=utf8mb4",
         "--max-allowed-packet=1G", "--quick"]
+    command += ["--ignore-table=%s.%s" % (database, table) for database, table in ignore_tables]
     if method == "consistent_dump":
         # One consistent snapshot, and the GTID position of that very snapshot, written as a comment.
         command += ["--single-transaction", "--master-data=2", "--gtid"]

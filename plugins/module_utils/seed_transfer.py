@@ -25,10 +25,11 @@ PROGRESS_EVERY = 2.0
 class DumpPipe:
     """Runs mariadb-dump into the mariadb client, counting bytes and reading the position on the way."""
 
-    def __init__(self, params, method, databases, workdir):
+    def __init__(self, params, method, databases, workdir, ignore_tables=()):
         self.params = params
         self.method = method
         self.databases = databases
+        self.ignore_tables = list(ignore_tables)
         self.workdir = workdir
         self.scanner = PositionScanner()
         self.bytes = 0
@@ -45,7 +46,8 @@ class DumpPipe:
         self.progress("copying", started)
         importer = subprocess.Popen(import_command(params["client_binary"], local_cnf), stdin=subprocess.PIPE,
                                     stdout=subprocess.DEVNULL, stderr=import_err)
-        dumper = subprocess.Popen(dump_command(params["dump_binary"], source_cnf, self.method, self.databases),
+        dumper = subprocess.Popen(dump_command(params["dump_binary"], source_cnf, self.method, self.databases,
+                                               self.ignore_tables),
                                   stdout=subprocess.PIPE, stderr=dump_err)
         broken = False
         last = started

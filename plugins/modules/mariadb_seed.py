@@ -110,6 +110,17 @@ options:
         module asynchronously and shows how far the seed got. Mode 0600; a missing directory is created with mode
         0700.
     type: path
+  replication_filters:
+    description:
+      - The C(replicate_*) filters of the replica's connection from the source (keys C(replicate_do_db),
+        C(replicate_ignore_db), C(replicate_do_table), C(replicate_ignore_table), C(replicate_wild_do_table),
+        C(replicate_wild_ignore_table), each a list), so that the copy holds exactly what the connection replicates.
+      - Databases the filters never replicate are not copied (listed in O(databases), they are refused); tables of a
+        copied database that the table rules keep out are left out of the dump (RV(ignored_tables)). MariaDB's rules
+        are applied as the server applies them to row events.
+    type: dict
+    default: {}
+    version_added: 0.3.0
   state_file:
     description:
       - A file on this host that records the seed durably (fsynced), under the connection's name (O(stop_connection),
@@ -180,6 +191,13 @@ skipped_reason:
   returned: when nothing was copied
   type: str
   sample: "the replica already holds shop, shop_audit"
+ignored_tables:
+  description: Tables of the copied databases left out because the connection's filters never replicate them.
+  returned: when a copy ran or would run
+  type: list
+  elements: str
+  sample: [shop.tmp_import]
+  version_added: 0.3.0
 redone:
   description: The unfinished seed of O(stop_connection) that O(state_file) recorded, which this run copies again.
   returned: when O(state_file) held an unfinished entry for the connection
@@ -249,6 +267,8 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     pymysql)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
     find_connection, is_running, show_all_connections, stop_connection)
+from ansible_collections.replkit.mariadb.plugins.module_utils.replication_filter import (
+    check_filters, seed_databases_never_replicated, seedable_databases, table_replicated)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
     METHODS, non_transactional, presence, select_databases, source_login)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import (
@@ -280,6 +300,7 @@ def argument_spec():
         set_gtid_slave_pos=dict(type="bool", default=True),
         progress_file=dict(type="path"),
         state_file=dict(type="path"),
+        replication_filters=dict(type="dict", default={}),
         dump_binary=dict(type="str", default="mariadb-dump"),
         client_binary=dict(type="str", default="mariadb"),
     )
@@ -288,6 +309,10 @@ def argument_spec():
 
 def input_errors(params):
     errors = []
+    try:
+        check_filters(params["replication_filters"])
+    except ValueError as exc:
+        errors.append("replication_filters: %s." % exc)
     if not (params["source_host"] or "").strip():
         errors.append("source_host is empty: give the source's address as this replica reaches it.")
     if not 1 <= params["source_port"] <= 65535:
@@ -328,6 +353,17 @@ def databases_of(module, cursor, where):
     return [row["Database"] for row in execute_or_fail(module, cursor, Statement("SHOW DATABASES"), "list the databases " + where)]
 
 
+def filtered_out_tables(module, cursor, databases, filters):
+    """(database, table) of every table and view of ``databases`` that ``filters`` never replicate."""
+    if not databases:
+        return []
+    placeholders = ", ".join(["%s"] * len(databases))
+    rows = execute_or_fail(module, cursor, Statement(
+        "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (%s) "
+        "ORDER BY TABLE_SCHEMA, TABLE_NAME" % placeholders, tuple(databases)), "list the source's tables")
+    return [(row["db"], row["name"]) for row in rows if not table_replicated(filters, row["db"], row["name"])]
+
+
 def base_tables(module, cursor, databases):
     placeholders = ", ".join(["%s"] * len(databases))
     return execute_or_fail(module, cursor, Statement(
@@ -356,7 +392,7 @@ def choose_method(module, source_cursor, databases):
     return None
 
 
-def seed(module, source_connection, method, databases, result):
+def seed(module, source_connection, method, databases, result, ignore_tables=()):
     """Copy; returns the GTID position of the copy. The read lock of locked_dump lives in ``source_connection``."""
     params = module.params
     workdir = tempfile.mkdtemp(prefix="replkit-seed-")  # 0700
@@ -370,7 +406,7 @@ def seed(module, source_connection, method, databases, result):
             rows = execute_or_fail(module, cursor, Statement("SELECT @@GLOBAL.gtid_binlog_pos AS pos"),
                                    "read the source's position")
             position = rows[0]["pos"] or ""
-        seeder = DumpPipe(module.params, method, databases, workdir)
+        seeder = DumpPipe(module.params, method, databases, workdir, ignore_tables)
         seconds, failures = seeder.run()
     finally:
         if locked_at is not None:
@@ -420,10 +456,18 @@ def main():
                                               params["databases"], params["allow_system_databases"])
         fail_on_input_errors(module, ["Seeding from %s: %s. Nothing was changed." % (params["source_host"], problem)
                                       for problem in problems])
+        filters = params["replication_filters"]
+        if params["databases"]:
+            never = seed_databases_never_replicated(filters, selected)
+            fail_on_input_errors(module, ["databases %s: replication_filters never replicate them, so a copy would never "
+                                          "be kept up to date; leave them out. Nothing was changed." % ", ".join(never)]
+                                 if never else [])
+        selected = seedable_databases(filters, selected)
+        ignored = filtered_out_tables(module, source_cursor, selected, filters)
         texts, positions = read_positions(module, cursor)
         held = presence(databases_of(module, cursor, "of this replica"), selected)
         result = dict(changed=False, method=params["method"], databases=selected, queries=[],
-                      gtid_slave_pos=texts["gtid_slave_pos"])
+                      gtid_slave_pos=texts["gtid_slave_pos"], ignored_tables=["%s.%s" % pair for pair in ignored])
         before = dict(databases=[name for name in selected if held != "absent"], gtid_slave_pos=texts["gtid_slave_pos"])
         if not selected:
             module.exit_json(skipped_reason="the source has no databases to copy", **result)
@@ -451,7 +495,7 @@ def main():
         record_seed_phase(params["state_file"], params["stop_connection"], "started", **record)
         if running:
             execute_or_fail(module, cursor, running, "stop the connection %r before the copy" % params["stop_connection"])
-        position = seed(module, source_connection, method, selected, result)
+        position = seed(module, source_connection, method, selected, result, ignored)
         record_seed_phase(params["state_file"], params["stop_connection"], "copied", gtid_pos=position)
         result["gtid_pos"] = position
         if params["set_gtid_slave_pos"]:

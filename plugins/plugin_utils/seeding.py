@@ -31,6 +31,8 @@ Rules, per planned connection (replica <- source):
 
 from __future__ import annotations
 
+from ansible_collections.replkit.mariadb.plugins.module_utils.replication_filter import (
+    seed_databases_never_replicated, seedable_databases, unsupported_by_method)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import describe_unfinished
 
 DEFAULT_METHOD = "consistent_dump"
@@ -91,18 +93,30 @@ class _Planner:
                     "%s: mariadb_sources entry for %s lists seed_databases %s, which %s does not hold (it holds: %s); "
                     "fix the list" % (replica, source, ", ".join(missing), source, ", ".join(sorted(held)) or "none"))
                 return None
+            never = seed_databases_never_replicated(connection.get("filters") or {}, listed)
+            if never:
+                self.problems.append(
+                    "%s: mariadb_sources entry for %s lists seed_databases %s, which its replicate_* filters never "
+                    "replicate: the copy would never be kept up to date; remove them from seed_databases or change "
+                    "the filters" % (replica, source, ", ".join(never)))
+                return None
             return list(listed)
-        filters = connection.get("filters") or {}
-        only, ignored = filters.get("replicate_do_db") or [], filters.get("replicate_ignore_db") or []
-        # What the connection's filters keep out must not arrive by the seed either.
-        return sorted(name for name, origin in held.items()
-                      if origin != replica and name not in ignored and (not only or name in only))
+        # What the connection's filters keep out must not arrive by the seed either (MariaDB's rules; tables
+        # of a database the table rules split are left out by the seed module, which gets the filters).
+        return sorted(seedable_databases(connection.get("filters") or {},
+                                         [name for name, origin in held.items() if origin != replica]))
 
     def decide(self, replica, connection):
         source, name = connection["source"], connection["name"]
         mode = connection.get("seed") or "auto"
         method = connection.get("seed_method") or self.default_method
         base = {"replica": replica, "source": source, "connection": name}
+        if mode != "never":
+            for reason in unsupported_by_method(connection.get("filters") or {}, method):
+                self.problems.append("%s: cannot seed the connection from %s with %s: %s; choose consistent_dump or "
+                                     "locked_dump (seed_method on the mariadb_sources entry)" % (replica, source, method,
+                                                                                                 reason))
+                return
         unfinished = self.unfinished[replica].get(name.lower())
         if unfinished is not None:
             if mode == "never":
@@ -161,7 +175,8 @@ class _Planner:
             self.imports[replica][db] = origin
         self.round_into[replica] = max(self.round_into[replica], step_round)
         step = dict(base, round=step_round, method=method, force=mode in ("always", "redo"),
-                    databases=None if method == "mariadb_backup" else databases)
+                    databases=None if method == "mariadb_backup" else databases,
+                    filters=dict(connection.get("filters") or {}))
         if unfinished is not None:
             step["redo"] = describe_unfinished(name, unfinished)
         self.steps.append(step)

@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from ansible_collections.replkit.mariadb.plugins.module_utils.replication_filter import (
+    FILTER_KEYS, SEED_METHOD_CHOICES, TABLE_FILTER_KEYS)
+
 MAX_UINT32 = 2 ** 32 - 1
 MAX_CONNECTION_NAME = 63
 MAX_DELAY = 2 ** 31 - 1
@@ -27,17 +30,11 @@ CONTRACT_VARS = (
     "mariadb_slave_parallel_threads", "mariadb_slave_parallel_mode", "ansible_host", "mariadb_seed",
     "mariadb_seed_method",
 )
-FILTER_KEYS = (
-    "replicate_do_db", "replicate_ignore_db", "replicate_do_table", "replicate_ignore_table",
-    "replicate_wild_do_table", "replicate_wild_ignore_table",
-)
-TABLE_FILTER_KEYS = frozenset(FILTER_KEYS[2:])
 SSL_FILE_KEYS = ("ssl_ca", "ssl_cert", "ssl_key")
 SOURCE_KEYS = frozenset(("host", "connection_name", "delay", "use_gtid", "ssl", "ssl_verify_server_cert", "seed",
                          "seed_method", "seed_databases") + SSL_FILE_KEYS + FILTER_KEYS)
 USE_GTID_CHOICES = ("current_pos", "slave_pos")
 SEED_CHOICES = ("auto", "always", "never")
-SEED_METHOD_CHOICES = ("locked_dump", "consistent_dump", "mariadb_backup")
 PARALLEL_MODE_CHOICES = ("none", "minimal", "conservative", "optimistic", "aggressive")
 TRUE_WORDS = frozenset(("true", "yes", "on", "1"))
 FALSE_WORDS = frozenset(("false", "no", "off", "0"))

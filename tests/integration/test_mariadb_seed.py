@@ -308,3 +308,26 @@ def test_a_seed_whose_source_dies_is_recorded_unfinished_and_redone_exactly(pair
 
     again = run_module("mariadb_seed", args)
     assert again["changed"] is False and "already holds" in again["skipped_reason"] and "redone" not in again
+
+
+def test_the_copy_holds_exactly_what_the_connection_filters_replicate(pair, run_module):
+    source, replica = pair
+    source.query("CREATE TABLE shop.tmp_import (id INT PRIMARY KEY) ENGINE=InnoDB")
+    source.query("CREATE TABLE shop.tmp_more (id INT PRIMARY KEY) ENGINE=InnoDB")
+    source.query("CREATE DATABASE scratch")
+    filters = {"replicate_ignore_db": ["scratch"], "replicate_wild_ignore_table": ["shop.tmp\\_%"]}
+
+    refused = run_module("mariadb_seed", seed_args(source, replica, databases=["shop", "scratch"],
+                                                   replication_filters=filters))
+    assert refused["failed"] is True and "databases scratch: replication_filters never replicate them" in refused["msg"]
+    bad = run_module("mariadb_seed", seed_args(source, replica, replication_filters={"replicate_do_table": ["x"]}))
+    assert bad["failed"] is True and "replicate_do_table: x has no database part" in bad["msg"]
+
+    copied = run_module("mariadb_seed", seed_args(source, replica, replication_filters=filters))
+    assert not copied["failed"], copied
+    assert copied["databases"] == ["shop", "shop_live"]
+    assert copied["ignored_tables"] == ["shop.tmp_import", "shop.tmp_more"]
+    held = {row["TABLE_NAME"] for row in replica.query(
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop'")}
+    assert {"items", "log_nopk", "audit", "cheap"} <= held and not {"tmp_import", "tmp_more"} & held
+    assert not replica.query("SHOW DATABASES LIKE 'scratch'")

@@ -154,3 +154,26 @@ def test_an_unfinished_seed_under_seed_never_is_a_problem_naming_the_fix():
     with pytest.raises(SeedPlanError, match="backup: the seed of connection 'db1' from 10.0.0.1 .* seed: never. Set "
                                             "seed: auto"):
         plan_seeding(plan_topology(inventory), held)
+
+
+def test_seeding_follows_mariadbs_filter_rules_including_table_rules():
+    inventory = {"db1": {"mariadb_writable": True},
+                 "backup": {"mariadb_sources": [{"host": "db1", "replicate_wild_do_table": ["shop.%"]}]}}
+    result = plan_seeding(plan_topology(inventory), facts(db1=["shop", "crm", "scratch"], backup=[]))
+    assert steps_of(result) == [(1, "backup", "db1", ["shop"])]
+    assert result["steps"][0]["filters"]["replicate_wild_do_table"] == ["shop.%"]
+
+
+def test_seed_databases_the_filters_never_replicate_and_backup_with_filters_are_refused():
+    listed = {"db1": {"mariadb_writable": True},
+              "backup": {"mariadb_sources": [{"host": "db1", "replicate_do_db": ["shop"],
+                                              "seed_databases": ["shop", "crm"]}]}}
+    with pytest.raises(SeedPlanError, match="backup: mariadb_sources entry for db1 lists seed_databases crm, which its "
+                                            "replicate_\\* filters never replicate"):
+        plan_seeding(plan_topology(listed), facts(db1=["shop", "crm"], backup=[]))
+    backup = {"db1": {"mariadb_writable": True},
+              "r": {"mariadb_sources": [{"host": "db1", "seed_method": "mariadb_backup",
+                                         "replicate_ignore_db": ["scratch"]}]}}
+    with pytest.raises(SeedPlanError, match="r: cannot seed the connection from db1 with mariadb_backup: .*"
+                                            "replicate_ignore_db: scratch"):
+        plan_seeding(plan_topology(backup), facts(db1=["shop", "scratch"], r=[]))
