@@ -25,6 +25,7 @@ import re
 FILTER_KEYS = ("replicate_do_db", "replicate_ignore_db", "replicate_do_table", "replicate_ignore_table",
                "replicate_wild_do_table", "replicate_wild_ignore_table")
 _LOG_BIN_LINE = re.compile(r"^\s*log[_-]bin\s*(=|$)")
+_RELAY_LOG_LINE = re.compile(r"^\s*relay[_-]log\s*(=|$)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 REPLICA_NET_TIMEOUT = 10
 
@@ -58,15 +59,22 @@ def held_log_bin(previous_lines):
     return any(_LOG_BIN_LINE.match(line) for line in previous_lines or [])
 
 
+def held_relay_log(previous_lines):
+    """Whether the role's file held a relay_log line before this run."""
+    return any(_RELAY_LOG_LINE.match(line) for line in previous_lines or [])
+
+
 def server_option_settings(host, node, previous_lines=(), binlog_format="ROW", log_bin_basename="mariadb-bin",
                            relay_log="relay-bin", extra=None, crash_safe=True):
     """What the drop-in file holds and what the running server must match.
 
     Returns ``file`` (name -> value, the [mariadbd] settings), ``runtime`` (name -> value, compared with
-    the running server; ``log_bin`` as the server reports it), ``filter_lines`` and ``log_bin_kept``
+    the running server; ``log_bin`` as the server reports it; ``relay_log`` only on replicas and where the
+    file held it), ``filter_lines`` and ``log_bin_kept``
     (True when the plan alone would not log, but the file did).
     """
     log_bin = bool(node.get("log_bin")) or held_log_bin(previous_lines)
+    relay_log = _checked(host, "server_relay_log", relay_log) if relay_log else relay_log
     dynamic = {
         "server_id": node.get("server_id"),
         "gtid_domain_id": node.get("gtid_domain_id"),
@@ -92,8 +100,10 @@ def server_option_settings(host, node, previous_lines=(), binlog_format="ROW", l
     if node.get("log_slave_updates"):
         static_file["log_slave_updates"] = True
         static_running["log_slave_updates"] = True
-    if relay_log:
-        static_file["relay_log"] = static_running["relay_log"] = _checked(host, "server_relay_log", relay_log)
+    # Only where it matters: a server that never replicates does not restart for a relay log name. Kept
+    # once written, since renaming relay logs under an existing connection keeps MariaDB from starting.
+    if relay_log and (node.get("connections") or held_relay_log(previous_lines)):
+        static_file["relay_log"] = static_running["relay_log"] = relay_log
     extra = dict(extra or {})
     for name, value in extra.items():
         _checked(host, "server_extra_settings key", name)

@@ -70,3 +70,10 @@ def test_filter_reads_the_previous_file_text_and_reports_errors_as_filter_errors
         as_filter(LONE, "a", "", extra=["x"])
     with pytest.raises(AnsibleFilterError, match="newline"):
         as_filter(LONE, "a", "", relay_log="a\nb")
+
+
+def test_relay_log_only_on_replicas_and_kept_once_written():
+    assert "relay_log" not in server_option_settings("p", PRIMARY)["file"]
+    assert server_option_settings("r", REPLICA)["file"]["relay_log"] == "relay-bin"
+    assert server_option_settings("p", PRIMARY, ["relay_log = relay-bin"])["runtime"]["relay_log"] == "relay-bin"
+    assert "relay_log" not in server_option_settings("r", REPLICA, relay_log="")["file"]
