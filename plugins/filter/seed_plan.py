@@ -13,14 +13,14 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import 
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.seeding import DEFAULT_METHOD, SeedPlanError, plan_seeding
 
 
-def seed_plan(topology, facts, default_method=DEFAULT_METHOD):
+def seed_plan(topology, facts, default_method=DEFAULT_METHOD, non_transactional="fail"):
     """Plan which replica is seeded from which source, in rounds; fail listing every problem."""
     if not isinstance(topology, Mapping) or not isinstance(facts, Mapping):
         raise AnsibleFilterError("seed_plan expects the topology plan as input and the servers' facts as argument, "
                                  "got %s and %s; use it as: mariadb_topology_plan | replkit.mariadb.seed_plan(facts)"
                                  % (type(topology).__name__, type(facts).__name__))
     try:
-        return plan_seeding(topology, facts, default_method)
+        return plan_seeding(topology, facts, default_method, non_transactional)
     except SeedPlanError as exc:
         raise AnsibleFilterError("Seeding cannot be planned:\n" + str(exc)) from None
 
@@ -42,6 +42,7 @@ def seed_facts(host_vars, hosts, info_var, state_var=None):
                 "mariadb_site_seed=false to skip seeding)" % (host, info_var))
         state = variables.get(state_var) if state_var and state_var in variables else {}
         facts[host] = {"databases": list(info["databases"]),
+                       "non_transactional_tables": list(info.get("non_transactional_tables") or []),
                        "connections": [row["connection_name"] for row in info.get("connections") or []],
                        "unfinished_seeds": unfinished_seeds(dict(state) if isinstance(state, Mapping) else {})}
     return facts

@@ -51,6 +51,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+non_transactional_tables:
+  description:
+    - The base tables of RV(databases) whose engine is not transactional (anything but InnoDB, for example MyISAM,
+      Aria or MEMORY), as C(database.table) with the engine. A consistent snapshot cannot copy them consistently,
+      so the seeding is planned (and refused) knowing them, before any server changes.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"table": "shop.legacy_log", "engine": "MyISAM"}]
+  version_added: 0.3.0
 databases:
   description:
     - The server's databases except C(mysql), C(information_schema), C(performance_schema) and C(sys), sorted as the
@@ -365,6 +375,11 @@ def main():
             cursor.execute("SHOW DATABASES")
             databases = [row["Database"] for row in cursor.fetchall()
                          if row["Database"].lower() not in SYSTEM_DATABASES]
+            cursor.execute("SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, ENGINE AS engine FROM information_schema.TABLES "
+                           "WHERE TABLE_TYPE = 'BASE TABLE' AND ENGINE IS NOT NULL AND ENGINE <> 'InnoDB' "
+                           "ORDER BY TABLE_SCHEMA, TABLE_NAME")
+            non_transactional = [{"table": "%s.%s" % (row["db"], row["name"]), "engine": row["engine"]}
+                                 for row in cursor.fetchall() if row["db"].lower() not in SYSTEM_DATABASES]
         except Exception as exc:  # PyMySQL raises several unrelated types
             module.fail_json(msg="Cannot read the replication state of the server: %s. The login user needs the "
                                  "REPLICATION MONITOR (or REPLICATION CLIENT / SUPER) privilege." % exc)
@@ -374,6 +389,7 @@ def main():
             rows = [row] if row is not None else []
         connections = sorted((normalize_connection(row) for row in rows), key=lambda entry: entry["connection_name"])
         module.exit_json(changed=False, connections=connections, databases=databases,
+                         non_transactional_tables=non_transactional,
                          **server_facts(variables, info))
     finally:
         connection.close()

@@ -32,7 +32,7 @@ Rules, per planned connection (replica <- source):
 from __future__ import annotations
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication_filter import (
-    seed_databases_never_replicated, seedable_databases, unsupported_by_method)
+    seed_databases_never_replicated, seedable_databases, table_replicated, unsupported_by_method)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import describe_unfinished
 
 DEFAULT_METHOD = "consistent_dump"
@@ -57,10 +57,21 @@ def _facts_of(facts, host, problems):
             {str(name).lower(): details for name, details in unfinished.items()})
 
 
+def _non_transactional(facts, host):
+    """database -> [(table, engine)] of the host's non-transactional tables (its facts may not list them)."""
+    found = {}
+    for entry in (facts.get(host) or {}).get("non_transactional_tables") or []:
+        database, _dot, table = str(entry["table"]).partition(".")
+        found.setdefault(database, []).append((table, entry.get("engine")))
+    return found
+
+
 class _Planner:
-    def __init__(self, plan, facts, default_method):
+    def __init__(self, plan, facts, default_method, non_transactional="fail"):
         self.problems = []
         self.default_method = default_method
+        self.non_transactional_policy = non_transactional
+        self.non_transactional = {host: _non_transactional(facts, host) for host in plan}
         # host -> {database: origin host}; grows as steps are planned.
         self.holds = {}
         self.connections = {}
@@ -168,6 +179,10 @@ class _Planner:
                     % (replica, ", ".join(present), ", ".join(db for db in databases if db not in present), source,
                        source))
                 return
+        if method == "consistent_dump":
+            method = self.snapshot_or_locked(replica, source, connection, databases)
+            if method is None:
+                return
         step_round = self.round_into[source] + 1
         for db in databases:
             origin = self.holds[source].get(db, source)
@@ -180,6 +195,26 @@ class _Planner:
         if unfinished is not None:
             step["redo"] = describe_unfinished(name, unfinished)
         self.steps.append(step)
+
+    def snapshot_or_locked(self, replica, source, connection, databases):
+        """consistent_dump, or locked_dump for non-transactional tables (seed_non_transactional), or None (refused)."""
+        filters = connection.get("filters") or {}
+        found = []
+        for database in databases:
+            origin = self.holds[source].get(database, source)
+            for table, engine in self.non_transactional.get(origin, {}).get(database, []):
+                if table_replicated(filters, database, table):
+                    found.append("%s.%s (%s)" % (database, table, engine))
+        if not found:
+            return "consistent_dump"
+        if self.non_transactional_policy == "locked_dump":
+            return "locked_dump"
+        self.problems.append(
+            "%s: consistent_dump from %s cannot copy the non-transactional table(s) %s consistently; convert them to "
+            "InnoDB on %s, or set seed_method: locked_dump on the mariadb_sources entry (writes on %s are blocked "
+            "for the copy), or seed_non_transactional: locked_dump" % (replica, source, ", ".join(sorted(found)), source,
+                                                                     source))
+        return None
 
     def run(self):
         pending = list(self.edges)
@@ -200,11 +235,13 @@ class _Planner:
         return {"steps": self.steps, "skipped": self.skipped, "rounds": rounds}
 
 
-def plan_seeding(plan, facts, default_method=DEFAULT_METHOD):
+def plan_seeding(plan, facts, default_method=DEFAULT_METHOD, non_transactional="fail"):
     """``{"steps": [...], "skipped": [...], "rounds": N}`` for the topology ``plan`` and the servers' ``facts``.
 
     ``facts``: host -> {"databases": [names, system ones left out], "connections": [connection names]}.
     Each step: replica, source, connection, round (1..N), method, force, databases (None: the whole server).
     Raises SeedPlanError listing every problem.
     """
-    return _Planner(plan, facts, default_method).run()
+    if non_transactional not in ("fail", "locked_dump"):
+        raise SeedPlanError(["seed_non_transactional is %r; it is fail or locked_dump" % (non_transactional,)])
+    return _Planner(plan, facts, default_method, non_transactional).run()

@@ -63,8 +63,9 @@ def test_filters_read_state_and_name_unfinished_connections():
                        "state": json.loads(json.dumps(state))},
                  "s": {"info": {"databases": [], "connections": []}}}
     assert seed_facts(host_vars, ["r", "s"], "info", "state") == {
-        "r": {"databases": ["shop"], "connections": ["db1"], "unfinished_seeds": {"db1": state["db1"]}},
-        "s": {"databases": [], "connections": [], "unfinished_seeds": {}}}
+        "r": {"databases": ["shop"], "non_transactional_tables": [], "connections": ["db1"],
+              "unfinished_seeds": {"db1": state["db1"]}},
+        "s": {"databases": [], "non_transactional_tables": [], "connections": [], "unfinished_seeds": {}}}
     with pytest.raises(AnsibleFilterError, match="x has no info result .* --limit"):
         seed_facts({"x": {}}, ["x"], "info")
     step = {"replica": "r", "source": "s", "connection": "db1", "round": 1, "method": "consistent_dump",

@@ -47,7 +47,10 @@ def variables(**overrides):
 def script(version="10.11.6-MariaDB-log", rows=(ROW_A, ROW_BROKEN), word="REPLICAS", **overrides):
     return [Expect(r"SELECT VERSION\(\) AS version", rows=[{"version": version}]), variables(**overrides),
             Expect(r"SHOW ALL %s STATUS" % word, rows=list(rows)),
-            Expect(r"SHOW DATABASES", rows=[{"Database": name} for name in DATABASES])]
+            Expect(r"SHOW DATABASES", rows=[{"Database": name} for name in DATABASES]),
+            Expect(r"SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, ENGINE AS engine FROM information_schema\.TABLES "
+                   r"WHERE TABLE_TYPE = 'BASE TABLE' AND ENGINE IS NOT NULL AND ENGINE <> 'InnoDB' ORDER BY TABLE_SCHEMA, TABLE_NAME",
+                   rows=[{"db": "mysql", "name": "user", "engine": "Aria"}, {"db": "shop", "name": "log", "engine": "MyISAM"}])]
 
 
 def run(args, steps, check_mode=False):
@@ -60,6 +63,7 @@ def test_reports_connections_and_server_facts(check_mode):
     assert result["changed"] is False and result["failed"] is False
     assert [c["connection_name"] for c in result["connections"]] == ["Broken", "a"]
     assert result["databases"] == ["shop", "Crm"], "system databases are left out, the others kept as listed"
+    assert result["non_transactional_tables"] == [{"table": "shop.log", "engine": "MyISAM"}]
     broken, good = result["connections"]
     assert good["healthy"] is True and broken["healthy"] is False
     assert good["master_port"] == 3307 and good["seconds_behind_master"] == 0

@@ -177,3 +177,20 @@ def test_seed_databases_the_filters_never_replicate_and_backup_with_filters_are_
     with pytest.raises(SeedPlanError, match="r: cannot seed the connection from db1 with mariadb_backup: .*"
                                             "replicate_ignore_db: scratch"):
         plan_seeding(plan_topology(backup), facts(db1=["shop", "scratch"], r=[]))
+
+
+def test_non_transactional_tables_are_refused_under_consistent_dump_before_any_change_or_lock_the_copy():
+    held = facts(db1=["shop", "shop_audit"], db2=["crm"], backup=[])
+    held["db1"]["non_transactional_tables"] = [{"table": "shop.legacy", "engine": "MyISAM"}]
+    with pytest.raises(SeedPlanError, match=r"backup: consistent_dump from db1 cannot copy the non-transactional "
+                                            r"table\(s\) shop.legacy \(MyISAM\) consistently"):
+        plan_seeding(plan_topology(AGGREGATOR), held)
+    locked = plan_seeding(plan_topology(AGGREGATOR), held, non_transactional="locked_dump")
+    assert [(step["connection"], step["method"]) for step in locked["steps"]] == [("db1", "locked_dump"),
+                                                                                  ("crm", "consistent_dump")]
+    # A table the connection's filters keep out does not count.
+    filtered = dict(AGGREGATOR, backup={"mariadb_sources": [{"host": "db1", "replicate_wild_ignore_table": ["shop.leg%"]},
+                                                            {"host": "db2", "connection_name": "crm"}]})
+    assert plan_seeding(plan_topology(filtered), held)["steps"][0]["method"] == "consistent_dump"
+    with pytest.raises(SeedPlanError, match="seed_non_transactional is 'maybe'"):
+        plan_seeding(plan_topology(AGGREGATOR), held, non_transactional="maybe")

@@ -1,0 +1,84 @@
+"""The site playbook on real servers refuses a seed conflict in its first play, with every server unchanged."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+REPL_PASSWORD = "si'te\"pa\\ss;"
+
+
+def snapshot(server):
+    """Everything a run could change: variables, accounts, connections, databases, tables."""
+    return {
+        "variables": {row["Variable_name"]: row["Value"] for row in server.query("SHOW GLOBAL VARIABLES")},
+        "accounts": sorted((row["User"], row["Host"]) for row in server.query("SELECT User, Host FROM mysql.user")),
+        "connections": [row["Connection_name"] for row in server.query("SHOW ALL SLAVES STATUS")],
+        "tables": sorted((row["s"], row["t"]) for row in server.query(
+            "SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')")),
+    }
+
+
+def run_site(tmp_path, servers, sources):
+    """ansible-playbook site.yml over local 'hosts', one per lab server (their sockets, ports and files)."""
+    hosts = {}
+    for name, server in servers.items():
+        hosts[name] = {"mariadb_login_unix_socket": str(server.socket), "mariadb_port": server.port,
+                       "mariadb_seed_state_file": str(tmp_path / ("state-%s.json" % name))}
+        if name in sources:
+            hosts[name]["mariadb_sources"] = sources[name]
+        else:
+            hosts[name]["mariadb_writable"] = True
+    inventory = {"all": {"children": {"mariadb": {"hosts": hosts}}, "vars": {
+        "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+        "mariadb_replication_host": "127.0.0.1", "mariadb_replication_password": REPL_PASSWORD,
+        # Where the server role would write, were it ever reached.
+        "server_config_dir": str(tmp_path / "conf.d")}}}
+    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    (tmp_path / "conf.d").mkdir(exist_ok=True)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_LOCALHOST_WARNING="false")
+    return subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "inventory.yml"),
+                           str(REPO / "site.yml")], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=600, check=False)
+
+
+@pytest.fixture
+def aggregator(mariadb_lab):
+    db1, db2, backup = mariadb_lab.start(3)
+    for server in (db1, db2, backup):
+        # The roles log in as the OS user (root) over the socket, as on a Debian host.
+        server.query("CREATE USER IF NOT EXISTS root@localhost IDENTIFIED VIA unix_socket")
+        server.query("GRANT ALL ON *.* TO root@localhost WITH GRANT OPTION")
+    return {"db1": db1, "db2": db2, "backup": backup}
+
+
+@pytest.mark.parametrize("case", ["clash", "myisam"])
+def test_a_refused_seed_plan_stops_the_run_before_any_server_changes(aggregator, tmp_path, case):
+    db1, db2 = aggregator["db1"], aggregator["db2"]
+    db1.query("CREATE DATABASE shop")
+    db1.query("CREATE TABLE shop.orders (id INT PRIMARY KEY) ENGINE=InnoDB")
+    if case == "clash":
+        db2.query("CREATE DATABASE shop")
+        expected = "backup: would get database(s) shop both from"
+    else:
+        db2.query("CREATE DATABASE crm")
+        db1.query("CREATE TABLE shop.legacy (id INT PRIMARY KEY) ENGINE=MyISAM")
+        expected = "backup: consistent_dump from db1 cannot copy the non-transactional table(s) shop.legacy (MyISAM)"
+    before = {name: snapshot(server) for name, server in aggregator.items()}
+
+    run = run_site(tmp_path, aggregator, {"backup": ["db1", "db2"]})
+
+    assert run.returncode != 0
+    assert expected in run.stdout, run.stdout[-3000:]
+    assert "Plan the seeding of the whole topology once, before any server is changed" in run.stdout
+    assert "Configure, wire and verify replication" not in run.stdout, "the second play must not start"
+    assert {name: snapshot(server) for name, server in aggregator.items()} == before
+    assert not list((tmp_path / "conf.d").iterdir()) and not list(tmp_path.glob("state-*.json"))
