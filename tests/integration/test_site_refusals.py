@@ -26,7 +26,7 @@ def snapshot(server):
     }
 
 
-def run_site(tmp_path, servers, sources):
+def run_site(tmp_path, servers, sources, *options):
     """ansible-playbook site.yml over local 'hosts', one per lab server (their sockets, ports and files)."""
     hosts = {}
     for name, server in servers.items():
@@ -46,7 +46,7 @@ def run_site(tmp_path, servers, sources):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".collections"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_LOCALHOST_WARNING="false")
     return subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "inventory.yml"),
-                           str(REPO / "site.yml")], capture_output=True, text=True, env=env, cwd=tmp_path,
+                           *options, str(REPO / "site.yml")], capture_output=True, text=True, env=env, cwd=tmp_path,
                           timeout=600, check=False)
 
 
@@ -82,3 +82,16 @@ def test_a_refused_seed_plan_stops_the_run_before_any_server_changes(aggregator,
     assert "Configure, wire and verify replication" not in run.stdout, "the second play must not start"
     assert {name: snapshot(server) for name, server in aggregator.items()} == before
     assert not list((tmp_path / "conf.d").iterdir()) and not list(tmp_path.glob("state-*.json"))
+
+
+def test_limit_with_seeding_is_refused_up_front_naming_limit(aggregator, tmp_path):
+    aggregator["db1"].query("CREATE DATABASE shop")
+    before = {name: snapshot(server) for name, server in aggregator.items()}
+
+    run = run_site(tmp_path, aggregator, {"backup": ["db1", "db2"]}, "--limit", "backup")
+
+    assert run.returncode != 0
+    assert "db1 has no preflight_server result with databases" in run.stdout, run.stdout[-3000:]
+    assert "left out with --limit" in run.stdout and "mariadb_site_seed=false" in run.stdout
+    assert "Configure, wire and verify replication" not in run.stdout
+    assert {name: snapshot(server) for name, server in aggregator.items()} == before
