@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.server_options import (
-    ServerOptionsError, server_option_settings as plan_settings)
+    ServerOptionsError, restart_batch, server_option_settings as plan_settings)
 
 
 def server_option_settings(node, host, previous_text="", binlog_format="ROW", log_bin_basename="mariadb-bin",
@@ -29,8 +29,16 @@ def server_option_settings(node, host, previous_text="", binlog_format="ROW", lo
         raise AnsibleFilterError(str(exc)) from None
 
 
+def server_restart_batch(plan, writable=True):
+    """How many writers (or read-only nodes, ``writable=False``) of the topology plan restart at once."""
+    if not isinstance(plan, Mapping):
+        raise AnsibleFilterError("server_restart_batch expects the topology plan (mariadb_topology_plan), got %r"
+                                 % (plan,))
+    return restart_batch(plan, writable)
+
+
 class FilterModule:
     """replkit.mariadb server option filters."""
 
     def filters(self):
-        return {"server_option_settings": server_option_settings}
+        return {"server_option_settings": server_option_settings, "server_restart_batch": server_restart_batch}

@@ -114,3 +114,13 @@ def server_option_settings(host, node, previous_lines=(), binlog_format="ROW", l
         "filter_lines": filter_lines(host, node.get("connections")),
         "log_bin_kept": log_bin and not node.get("log_bin"),
     }
+
+
+def restart_batch(plan, writable):
+    """How many of the topology's writers (``writable``) or read-only nodes restart at once: half, at least one.
+
+    Most writers keep taking writes and relaying, and most read-only nodes keep serving reads, while the
+    others restart.
+    """
+    count = sum(1 for node in (plan or {}).values() if bool(node.get("writable")) == bool(writable))
+    return max(1, count // 2)

@@ -77,3 +77,13 @@ def test_relay_log_only_on_replicas_and_kept_once_written():
     assert server_option_settings("r", REPLICA)["file"]["relay_log"] == "relay-bin"
     assert server_option_settings("p", PRIMARY, ["relay_log = relay-bin"])["runtime"]["relay_log"] == "relay-bin"
     assert "relay_log" not in server_option_settings("r", REPLICA, relay_log="")["file"]
+
+
+def test_restart_batches_are_half_of_the_writers_or_of_the_read_only_nodes_at_least_one():
+    from ansible_collections.replkit.mariadb.plugins.filter.server_options import server_restart_batch
+    plan = {"m1": {"writable": True}, "m2": {"writable": True}, "m3": {"writable": True},
+            "r1": {"writable": False}, "r2": {"writable": False}, "r3": {"writable": False}, "r4": {"writable": False}}
+    assert server_restart_batch(plan, True) == 1 and server_restart_batch(plan, False) == 2
+    assert server_restart_batch({}, True) == 1
+    with pytest.raises(AnsibleFilterError, match="expects the topology plan"):
+        server_restart_batch([], True)
