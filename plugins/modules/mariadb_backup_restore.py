@@ -176,7 +176,7 @@ import shutil
 import socket
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
     BINLOG_INFO_FILES, CHECKPOINT_FILES, BackupStreamError, first_present, parse_binlog_info,
@@ -418,7 +418,7 @@ def set_copy_position(module, wanted, result):
 
 
 def main():
-    module = AnsibleModule(
+    module = ReplkitModule(
         argument_spec=argument_spec(),
         supports_check_mode=True,
     )

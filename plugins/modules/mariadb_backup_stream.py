@@ -242,7 +242,7 @@ import os
 import shutil
 import tempfile
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
     BackupStreamError, staging_dir_problem, validate_stream_params)
@@ -273,7 +273,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(
+    module = ReplkitModule(
         argument_spec=argument_spec(),
         required_if=[("mode", "receive", ("allowed_address", "staging_dir")), ("mode", "send", ("target_host",))],
         supports_check_mode=True,

@@ -247,7 +247,7 @@ status:
            "gtid_io_pos": "1-1-42", "last_io_errno": 0, "last_io_error": "", "last_sql_errno": 0, "last_sql_error": ""}
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import (
     change_master_argument_spec, changed_options, compact_status, conflicting_connection, connection_name_error,
@@ -335,7 +335,7 @@ def restarter(module, cursor, info, row):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = ReplkitModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     fail_on_input_errors(module, input_errors(params))
 

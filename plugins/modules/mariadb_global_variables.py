@@ -114,7 +114,7 @@ needs_restart:
   sample: false
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     execute, fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
@@ -170,7 +170,7 @@ def adjusted(infos, variables, applied):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = ReplkitModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     fail_on_input_errors(module, input_errors(params["variables"]))
     variables = normalised_names(params["variables"])

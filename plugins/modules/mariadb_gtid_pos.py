@@ -177,7 +177,7 @@ behind:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import (
     GtidError, describe_behind, format_gtid_pos, gtid_behind, highest_gtid_pos, normalize_gtid_pos, parse_gtid_pos,
@@ -293,7 +293,7 @@ def positions_of(parsed):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = ReplkitModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_together=[("binlog_file", "binlog_pos")])
     parsed = validate(module)
     connection, cursor, info = open_session(module)

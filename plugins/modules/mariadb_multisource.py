@@ -243,7 +243,7 @@ skipped_events:
   sample: {"connection": "db2", "count": 1}
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import (
     MASK, build_change_master, change_master_argument_spec, changed_options, compact_status, conflicting_connection,
@@ -414,7 +414,7 @@ def report(plans, removed, rows):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = ReplkitModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     fail_on_input_errors(module, input_errors(params))
 

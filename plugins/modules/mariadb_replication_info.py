@@ -253,7 +253,7 @@ version:
   sample: 10.11.6-MariaDB-0+deb12u1-log
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     fetch_global_variables, mariadb_common_argument_spec, open_session)
@@ -366,7 +366,7 @@ def server_facts(variables, info):
 def main():
     spec = mariadb_common_argument_spec()
     spec.update(connection_name=dict(type="str"))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module = ReplkitModule(argument_spec=spec, supports_check_mode=True)
     connection, cursor, info = open_session(module)
     try:
         try:

@@ -151,7 +151,7 @@ dropped:
   sample: [10.0.0.23]
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import run_statements
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
@@ -245,7 +245,7 @@ def plan(module, accounts, privileges):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = ReplkitModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[("state", "present", ("hosts",))])
     params = module.params
     fail_on_input_errors(module, input_errors(params))

@@ -258,7 +258,7 @@ import shutil
 import tempfile
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import GtidError, parse_gtid_pos
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid_state import merge_into_slave_pos, read_positions
@@ -440,7 +440,7 @@ def stop_before_copy(module, cursor, info):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = ReplkitModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_by={"state_file": "stop_connection"})
     params = module.params
     fail_on_input_errors(module, input_errors(params))

@@ -99,13 +99,13 @@ waited_seconds:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import read_progress, wait_for_async_job
 
 
 def main():
-    module = AnsibleModule(
+    module = ReplkitModule(
         argument_spec=dict(
             results_file=dict(type="path", required=True),
             progress_file=dict(type="path"),

@@ -106,7 +106,7 @@ def test_an_adjusted_value_warns():
     script = [VERSION, describe("myisam_sort_buffer_size"),
               Expect(r"SET GLOBAL myisam_sort_buffer_size = %s", params=(5000,)),
               describe("myisam_sort_buffer_size", myisam_sort_buffer_size="4096")]
-    with mock.patch.object(module.AnsibleModule, "warn") as warn:
+    with mock.patch.object(module.ReplkitModule, "warn") as warn:
         result, dummy = run({"variables": {"myisam_sort_buffer_size": 5000}}, script)
     assert result["changed"] is True
     assert "sent 5000, the server stores 4096" in warn.call_args.args[0]

@@ -79,7 +79,7 @@ def test_sql_log_bin_true_sends_no_session_setting():
 
 def test_other_grants_are_left_alone_with_a_warning(monkeypatch):
     warnings = []
-    monkeypatch.setattr(module.AnsibleModule, "warn", lambda self, message: warnings.append(message))
+    monkeypatch.setattr(module.ReplkitModule, "warn", lambda self, message: warnings.append(message))
     result, dummy = run({"hosts": ["10.0.0.21"], "password": PASSWORD},
                         [VERSION, LIMITS, users(("10.0.0.21", native_hash(PASSWORD), "")),
                          grants("10.0.0.21", "REPLICATION SLAVE, BINLOG MONITOR", "GRANT SELECT ON `shop`.* TO `u`@`h`")])
