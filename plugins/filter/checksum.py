@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The replkit.mariadb checksum filters; their documentation is in the .yml files next to this file."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.replkit.mariadb.plugins.plugin_utils.checksum_plan import (
+    ChecksumPlanError, report_lines, select_connections)
+
+
+def checksum_selection(planned, names=None, delayed_wait_limit=30):
+    """The planned connections to compare and the lines naming those left out."""
+    if planned is None or isinstance(planned, (str, dict)):
+        raise AnsibleFilterError("checksum_selection expects a host's planned connections (mariadb_node.connections), "
+                                 "got %r" % (planned,))
+    try:
+        return select_connections(list(planned), names, int(delayed_wait_limit))
+    except ChecksumPlanError as exc:
+        raise AnsibleFilterError(str(exc)) from None
+
+
+def checksum_report(findings, host):
+    """The comparison's report, one line per connection and per differing key range."""
+    if findings is None or isinstance(findings, (str, dict)):
+        raise AnsibleFilterError("checksum_report expects the checksum role's findings (a list), got %r" % (findings,))
+    return report_lines(host, list(findings))
+
+
+class FilterModule:
+    """replkit.mariadb checksum filters."""
+
+    def filters(self):
+        return {"checksum_selection": checksum_selection, "checksum_report": checksum_report}

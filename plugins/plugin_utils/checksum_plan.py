@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the checksum role compares and how it reports it, without a server.
+
+A replica's connection is compared with its source chunk by chunk, each batch at the source's
+snapshot position (the module ``mariadb_table_checksum`` does the reading). Here: which planned
+connections to compare (asked for by name, not delayed beyond the limit), and the report: per
+connection the tables and chunks compared, the tables without a usable key, and every differing key
+range with what a repair takes.
+"""
+
+from __future__ import annotations
+
+
+class ChecksumPlanError(ValueError):
+    """Connections asked for that the host's plan does not have."""
+
+
+def select_connections(planned, names, delayed_wait_limit):
+    """``{"compare": [connections], "skipped": [lines]}`` for the planned connections of one host."""
+    wanted = {str(name).lower() for name in names or []}
+    known = {connection["name"].lower() for connection in planned or []}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise ChecksumPlanError("checksum_connections lists %s, which this host's plan does not have (it has: %s)"
+                                % (", ".join(unknown), ", ".join(sorted(known)) or "no connection"))
+    compare, skipped = [], []
+    for connection in planned or []:
+        if wanted and connection["name"].lower() not in wanted:
+            continue
+        delay = int(connection.get("primary_delay") or 0)
+        if delay > delayed_wait_limit:
+            skipped.append("connection '%s' (from %s) is not compared: it runs %d s behind by design (MASTER_DELAY), "
+                           "more than checksum_delayed_wait_limit=%d" % (connection["name"], connection["source"],
+                                                                        delay, delayed_wait_limit))
+            continue
+        compare.append(connection)
+    return {"compare": compare, "skipped": skipped}
+
+
+def _range(difference):
+    lower, upper = difference.get("lower"), difference.get("upper")
+    return "keys %s to %s" % ("(start)" if lower is None else "> %s" % (lower,),
+                              "(end)" if upper is None else "<= %s" % (upper,))
+
+
+def report_lines(host, findings):
+    """One line per compared connection, then one per difference, each naming what a repair takes."""
+    lines = []
+    for finding in findings or []:
+        differences = finding.get("differences") or []
+        unkeyed = finding.get("unkeyed_tables") or []
+        lines.append("%s <- %s (connection '%s'): %d table(s) in %d chunk(s) compared, %s%s" % (
+            host, finding["source"], finding["connection"], len(finding.get("tables") or []),
+            finding.get("chunks", 0), "%d differ" % len(differences) if differences else "all equal",
+            "; not compared, no primary or unique NOT NULL key: %s" % ", ".join(unkeyed) if unkeyed else ""))
+        for difference in differences:
+            lines.append(
+                "%s: %s %s differs from %s (%s rows there, %s here; %s). Repair: copy that range from %s (for example "
+                "pt-table-sync), or reseed the connection with seed: always on its mariadb_sources entry"
+                % (host, difference["table"], _range(difference), finding["source"], difference.get("source_rows"),
+                   difference.get("replica_rows"), difference.get("reason", "checksums differ"), finding["source"]))
+    return lines

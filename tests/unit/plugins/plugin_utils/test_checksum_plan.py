@@ -1,0 +1,55 @@
+"""The checksum role's decisions: which connections it compares, and its report."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.replkit.mariadb.plugins.filter.checksum import checksum_report, checksum_selection
+from ansible_collections.replkit.mariadb.plugins.plugin_utils.checksum_plan import (
+    ChecksumPlanError, report_lines, select_connections)
+
+PLANNED = [{"name": "db1", "source": "db1", "primary_delay": 0},
+           {"name": "crm", "source": "db2", "primary_delay": 5},
+           {"name": "late", "source": "db3", "primary_delay": 3600}]
+
+
+def test_every_connection_or_the_named_ones_but_not_those_delayed_past_the_limit():
+    selection = select_connections(PLANNED, [], 30)
+    assert [c["name"] for c in selection["compare"]] == ["db1", "crm"]
+    assert selection["skipped"] == ["connection 'late' (from db3) is not compared: it runs 3600 s behind by design "
+                                    "(MASTER_DELAY), more than checksum_delayed_wait_limit=30"]
+    assert [c["name"] for c in select_connections(PLANNED, ["CRM"], 30)["compare"]] == ["crm"]
+    with pytest.raises(ChecksumPlanError, match="checksum_connections lists nope, which this host's plan does not "
+                                                "have \\(it has: crm, db1, late\\)"):
+        select_connections(PLANNED, ["nope"], 30)
+
+
+def test_report_names_each_difference_its_range_counts_and_repair():
+    findings = [{"connection": "db1", "source": "db1", "tables": ["shop.a", "shop.b"], "chunks": 4,
+                 "unkeyed_tables": ["shop.log"],
+                 "differences": [{"table": "shop.a", "lower": [10], "upper": [20], "source_rows": 10,
+                                  "replica_rows": 9, "reason": "row count differs"},
+                                 {"table": "shop.b", "lower": None, "upper": None, "source_rows": 3,
+                                  "replica_rows": None, "reason": "table missing on replica"}]},
+                {"connection": "crm", "source": "db2", "tables": ["crm.c"], "chunks": 1, "unkeyed_tables": [],
+                 "differences": []}]
+    lines = report_lines("backup", findings)
+    assert lines[0] == ("backup <- db1 (connection 'db1'): 2 table(s) in 4 chunk(s) compared, 2 differ; not compared, "
+                        "no primary or unique NOT NULL key: shop.log")
+    assert lines[1].startswith("backup: shop.a keys > [10] to <= [20] differs from db1 (10 rows there, 9 here; row "
+                               "count differs). Repair: copy that range from db1")
+    assert lines[2].startswith("backup: shop.b keys (start) to (end) differs from db1 (3 rows there, None here; table "
+                               "missing on replica)")
+    assert lines[3] == "backup <- db2 (connection 'crm'): 1 table(s) in 1 chunk(s) compared, all equal"
+
+
+def test_filters_check_their_inputs():
+    assert checksum_selection(PLANNED, None)["skipped"][0].startswith("connection 'late'")
+    with pytest.raises(AnsibleFilterError, match="planned connections"):
+        checksum_selection({"name": "x"})
+    with pytest.raises(AnsibleFilterError, match="does not have"):
+        checksum_selection(PLANNED, ["x"])
+    assert checksum_report([], "h") == []
+    with pytest.raises(AnsibleFilterError, match="findings"):
+        checksum_report("x", "h")
