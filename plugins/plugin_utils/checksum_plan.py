@@ -32,8 +32,8 @@ def select_connections(planned, names, delayed_wait_limit):
         delay = int(connection.get("primary_delay") or 0)
         if delay > delayed_wait_limit:
             skipped.append("connection '%s' (from %s) is not compared: it runs %d s behind by design (MASTER_DELAY), "
-                           "more than checksum_delayed_wait_limit=%d" % (connection["name"], connection["source"],
-                                                                        delay, delayed_wait_limit))
+                           "more than checksum_delayed_wait_limit=%d"
+                           % (connection["name"], connection["source"], delay, delayed_wait_limit))
             continue
         compare.append(connection)
     return {"compare": compare, "skipped": skipped}

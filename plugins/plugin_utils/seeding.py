@@ -212,8 +212,8 @@ class _Planner:
         self.problems.append(
             "%s: consistent_dump from %s cannot copy the non-transactional table(s) %s consistently; convert them to "
             "InnoDB on %s, or set seed_method: locked_dump on the mariadb_sources entry (writes on %s are blocked "
-            "for the copy), or seed_non_transactional: locked_dump" % (replica, source, ", ".join(sorted(found)), source,
-                                                                     source))
+            "for the copy), or seed_non_transactional: locked_dump"
+            % (replica, source, ", ".join(sorted(found)), source, source))
         return None
 
     def run(self):

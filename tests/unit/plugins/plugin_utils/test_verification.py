@@ -53,8 +53,8 @@ def test_replica_must_reach_each_sources_binlog_position_per_domain():
 def test_domains_already_held_in_the_binlog_or_slave_pos_are_not_waited_for():
     # A ring member: its own domain 3 comes back from its upstream but never enters gtid_slave_pos.
     node = {"connections": [planned("m1", "m1")]}
-    statuses = {"m1": status(binlog="1-1-10,3-3-7"), "m3": status(binlog="3-3-7", slave="1-1-10",
-                                                                   connections=[row("m1")])}
+    statuses = {"m1": status(binlog="1-1-10,3-3-7"),
+                "m3": status(binlog="3-3-7", slave="1-1-10", connections=[row("m1")])}
     assert catch_up_target("m3", node, statuses, 30)["wait_for"] == ""
 
 
