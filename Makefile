@@ -2,6 +2,7 @@
 #   make test       everything (what CI runs)
 #   make demo       converge the multi-source aggregator lab and show its replication
 #   make benchmark  converge timings;  make benchmark-seed [SIZE_MB=1024]  seeding methods
+#   make benchmark-checksum [SIZE_MB=1024]  the data checksum against CHECKSUM TABLE, under writes
 # Layers: make unit | sanity | lint | integration | images | molecule SCENARIO=lab [SUITE=bookworm]
 
 SHELL := /bin/bash
@@ -26,7 +27,7 @@ SANITY_ROOT := $(CURDIR)/.cache/sanity/ansible_collections/replkit/mariadb
 PYTEST := $(CURDIR)/lab/pytest-strict.sh
 
 .PHONY: help setup test unit sanity lint build integration images molecule molecule-all demo demo-down benchmark \
-        benchmark-seed clean
+        benchmark-seed benchmark-checksum clean
 
 help:
 	@sed -n 's/^#   //p;s/^# Layers: /  /p' $(MAKEFILE_LIST)
@@ -91,6 +92,11 @@ benchmark: setup
 benchmark-seed: setup
 	lab/with-docker.sh $(BIN)/python benchmarks/seed_bench.py --suite $(SUITE) --size-mb $(or $(SIZE_MB),1024) \
 	  --output benchmarks/results/seed-$(SUITE).json
+
+benchmark-checksum: setup
+	mkdir -p benchmarks/results
+	$(BIN)/python benchmarks/checksum_bench.py --size-mb $(or $(SIZE_MB),1024) --batch 50 \
+	  --output benchmarks/results/checksum-$(SUITE).json
 
 clean:
 	rm -rf .cache tests/output
