@@ -95,3 +95,15 @@ def test_limit_with_seeding_is_refused_up_front_naming_limit(aggregator, tmp_pat
     assert "left out with --limit" in run.stdout and "mariadb_site_seed=false" in run.stdout
     assert "Configure, wire and verify replication" not in run.stdout
     assert {name: snapshot(server) for name, server in aggregator.items()} == before
+
+
+def test_an_inventory_without_the_topology_group_fails_with_the_fix(tmp_path):
+    (tmp_path / "inventory.yml").write_text("all:\n  hosts:\n    db1:\n      ansible_host: 10.0.0.11\n")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_LOCALHOST_WARNING="false")
+    run = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "inventory.yml"),
+                          str(REPO / "site.yml")], capture_output=True, text=True, env=env, cwd=tmp_path,
+                         timeout=300, check=False)
+    assert run.returncode != 0, "a play that matches no host must not pass silently"
+    assert "No host of the inventory is in the group 'mariadb'" in run.stdout + run.stderr
+    assert "-e mariadb_topology_group=NAME" in run.stdout + run.stderr
