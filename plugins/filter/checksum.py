@@ -8,7 +8,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.checksum_plan import (
-    ChecksumPlanError, report_lines, select_connections)
+    ChecksumPlanError, comparison_work, report_lines, select_connections)
 
 
 def checksum_selection(planned, names=None, delayed_wait_limit=30):
@@ -22,6 +22,19 @@ def checksum_selection(planned, names=None, delayed_wait_limit=30):
         raise AnsibleFilterError(str(exc)) from None
 
 
+def checksum_work(cut_results):
+    """From the registered results of the chunks action (one per connection, looped), what each compares."""
+    if not isinstance(cut_results, list):
+        raise AnsibleFilterError("checksum_work expects the results list of the looped chunks task, got %r"
+                                 % (cut_results,))
+    try:
+        cuts = [dict(result, connection=result["checksum_connection"]) for result in cut_results]
+    except (KeyError, TypeError):
+        raise AnsibleFilterError("checksum_work: each result needs its loop item under checksum_connection "
+                                 "(loop_control.loop_var)") from None
+    return comparison_work(cuts)
+
+
 def checksum_report(findings, host):
     """The comparison's report, one line per connection and per differing key range."""
     if findings is None or isinstance(findings, (str, dict)):
@@ -33,4 +46,5 @@ class FilterModule:
     """replkit.mariadb checksum filters."""
 
     def filters(self):
-        return {"checksum_selection": checksum_selection, "checksum_report": checksum_report}
+        return {"checksum_selection": checksum_selection, "checksum_report": checksum_report,
+                "checksum_work": checksum_work}

@@ -39,6 +39,32 @@ def select_connections(planned, names, delayed_wait_limit):
     return {"compare": compare, "skipped": skipped}
 
 
+def comparison_work(cuts):
+    """Per connection, the chunks to compare, leaving out tables that several connections replicate.
+
+    ``cuts``: one entry per connection, ``{"connection": planned connection, "tables": [...], "chunks": [...],
+    "unkeyed_tables": [...]}`` (the module's chunks action on that connection's source). A table that two
+    sources both replicate into this replica (an aggregator whose primaries each write their rows into one
+    table) holds the rows of both: it can equal neither source, so it is named, not compared.
+    """
+    seen = {}
+    for cut in cuts:
+        for table in cut.get("tables") or []:
+            seen.setdefault(table, set()).add(cut["connection"]["name"].lower())
+    merged = {table for table, names in seen.items() if len(names) > 1}
+    work = []
+    for cut in cuts:
+        connection = cut["connection"]
+        work.append({
+            "connection": connection["name"], "source": connection["source"],
+            "tables": [table for table in cut.get("tables") or [] if table not in merged],
+            "merged_tables": sorted(table for table in cut.get("tables") or [] if table in merged),
+            "unkeyed_tables": list(cut.get("unkeyed_tables") or []),
+            "chunks": [chunk for chunk in cut.get("chunks") or [] if chunk["table"] not in merged],
+        })
+    return work
+
+
 def _range(difference):
     lower, upper = difference.get("lower"), difference.get("upper")
     return "keys %s to %s" % ("(start)" if lower is None else "> %s" % (lower,),
@@ -51,10 +77,13 @@ def report_lines(host, findings):
     for finding in findings or []:
         differences = finding.get("differences") or []
         unkeyed = finding.get("unkeyed_tables") or []
-        lines.append("%s <- %s (connection '%s'): %d table(s) in %d chunk(s) compared, %s%s" % (
+        merged = finding.get("merged_tables") or []
+        lines.append("%s <- %s (connection '%s'): %d table(s) in %d chunk(s) compared, %s%s%s" % (
             host, finding["source"], finding["connection"], len(finding.get("tables") or []),
             finding.get("chunks", 0), "%d differ" % len(differences) if differences else "all equal",
-            "; not compared, no primary or unique NOT NULL key: %s" % ", ".join(unkeyed) if unkeyed else ""))
+            "; not compared, no primary or unique NOT NULL key: %s" % ", ".join(unkeyed) if unkeyed else "",
+            "; not compared, other connections replicate into them too (rows of several sources meet there): %s"
+            % ", ".join(merged) if merged else ""))
         for difference in differences:
             lines.append(
                 "%s: %s %s differs from %s (%s rows there, %s here; %s). Repair: copy that range from %s (for example "

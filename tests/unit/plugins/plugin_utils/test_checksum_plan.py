@@ -53,3 +53,25 @@ def test_filters_check_their_inputs():
     assert checksum_report([], "h") == []
     with pytest.raises(AnsibleFilterError, match="findings"):
         checksum_report("x", "h")
+
+
+def test_tables_several_connections_replicate_into_are_named_not_compared():
+    from ansible_collections.replkit.mariadb.plugins.filter.checksum import checksum_work
+    chunk = {"index": "PRIMARY", "index_columns": ["id"], "lower": None, "upper": None}
+    results = [
+        {"checksum_connection": {"name": "shop", "source": "db1"}, "tables": ["shop.a", "app.shared"],
+         "unkeyed_tables": ["shop.log"], "chunks": [dict(chunk, table="shop.a"), dict(chunk, table="app.shared")]},
+        {"checksum_connection": {"name": "crm", "source": "db2"}, "tables": ["crm.c", "app.shared"],
+         "unkeyed_tables": [], "chunks": [dict(chunk, table="crm.c"), dict(chunk, table="app.shared")]},
+    ]
+    work = checksum_work(results)
+    assert [(item["connection"], item["tables"], item["merged_tables"], [c["table"] for c in item["chunks"]])
+            for item in work] == [("shop", ["shop.a"], ["app.shared"], ["shop.a"]),
+                                  ("crm", ["crm.c"], ["app.shared"], ["crm.c"])]
+    line = report_lines("backup", [dict(work[0], chunks=1, differences=[])])[0]
+    assert line.endswith("not compared, other connections replicate into them too (rows of several sources meet "
+                         "there): app.shared")
+    with pytest.raises(AnsibleFilterError, match="loop_var"):
+        checksum_work([{"tables": []}])
+    with pytest.raises(AnsibleFilterError, match="results list"):
+        checksum_work({})
