@@ -11,13 +11,14 @@ from ansible_collections.replkit.mariadb.plugins.plugin_utils.checksum_plan impo
     ChecksumPlanError, comparison_work, report_lines, select_connections)
 
 
-def checksum_selection(planned, names=None, delayed_wait_limit=30):
+def checksum_selection(planned, names=None, delayed_wait_limit=30, writable=False, include_writable=False):
     """The planned connections to compare and the lines naming those left out."""
     if planned is None or isinstance(planned, (str, dict)):
         raise AnsibleFilterError("checksum_selection expects a host's planned connections (mariadb_node.connections), "
                                  "got %r" % (planned,))
     try:
-        return select_connections(list(planned), names, int(delayed_wait_limit))
+        return select_connections(list(planned), names, int(delayed_wait_limit), bool(writable),
+                                  bool(include_writable))
     except ChecksumPlanError as exc:
         raise AnsibleFilterError(str(exc)) from None
 

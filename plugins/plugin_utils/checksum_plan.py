@@ -17,8 +17,13 @@ class ChecksumPlanError(ValueError):
     """Connections asked for that the host's plan does not have."""
 
 
-def select_connections(planned, names, delayed_wait_limit):
-    """``{"compare": [connections], "skipped": [lines]}`` for the planned connections of one host."""
+def select_connections(planned, names, delayed_wait_limit, writable=False, include_writable=False):
+    """``{"compare": [connections], "skipped": [lines]}`` for the planned connections of one host.
+
+    A host that takes writes of its own (``writable``: a ring member, a pair's active side) holds rows its
+    sources cannot have had at their snapshot, so its connections are compared only when asked
+    (``include_writable``, for a moment when writes pause); its data is compared from its read-only replicas.
+    """
     wanted = {str(name).lower() for name in names or []}
     known = {connection["name"].lower() for connection in planned or []}
     unknown = sorted(wanted - known)
@@ -28,6 +33,12 @@ def select_connections(planned, names, delayed_wait_limit):
     compare, skipped = [], []
     for connection in planned or []:
         if wanted and connection["name"].lower() not in wanted:
+            continue
+        if writable and not include_writable:
+            skipped.append("connection '%s' (from %s) is not compared: this host takes writes of its own, which its "
+                           "source cannot have had at its snapshot; its data is compared on its read-only replicas "
+                           "(set checksum_writable_replicas: true while writes pause)"
+                           % (connection["name"], connection["source"]))
             continue
         delay = int(connection.get("primary_delay") or 0)
         if delay > delayed_wait_limit:

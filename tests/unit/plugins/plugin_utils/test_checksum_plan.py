@@ -75,3 +75,10 @@ def test_tables_several_connections_replicate_into_are_named_not_compared():
         checksum_work([{"tables": []}])
     with pytest.raises(AnsibleFilterError, match="results list"):
         checksum_work({})
+
+
+def test_a_host_that_takes_writes_compares_only_when_asked():
+    skipped = select_connections(PLANNED[:1], [], 30, writable=True)
+    assert skipped["compare"] == [] and "this host takes writes of its own" in skipped["skipped"][0]
+    assert select_connections(PLANNED[:1], [], 30, writable=True, include_writable=True)["compare"] == PLANNED[:1]
+    assert checksum_selection(PLANNED[:1], [], 30, True, True)["compare"] == PLANNED[:1]
