@@ -142,6 +142,16 @@ class MariaDBInstance:
     def container_name(self) -> str:
         return f"replkit-fixture-{os.getpid()}-{self.basedir.name}-{self.port}"
 
+    def kill(self) -> None:
+        """SIGKILL the server (a crash): in a container, the container's mariadbd, not the docker client."""
+        if os.environ.get("REPLKIT_MARIADB_IMAGE"):
+            subprocess.run(["docker", "kill", "--signal", "KILL", self.container_name], check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        else:
+            self.process.kill()
+        self.process.wait(timeout=60)
+        self.process = None
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()

@@ -283,8 +283,7 @@ def test_a_seed_whose_source_dies_is_recorded_unfinished_and_redone_exactly(pair
     # Kill the source while the big table is being imported.
     assert wait_for(lambda: replica.scalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'big' "
                                            "AND TABLE_NAME = 'a_rows'"), timeout=60)
-    source.process.kill()
-    source.process.wait()
+    source.kill()
     worker.join(120)
     assert outcome["failed"] is True, outcome
     state = json.loads(state_file.read_text())
@@ -293,7 +292,6 @@ def test_a_seed_whose_source_dies_is_recorded_unfinished_and_redone_exactly(pair
         "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'big'")}
     assert "z_last" not in held_tables, "the copy was meant to be interrupted half-way"
 
-    source.process = None
     source.start()
     # Without the record, the replica would look seeded (it holds 'big') and be wired over the half copy.
     blind = run_module("mariadb_seed", seed_args(source, replica, databases=["big"]), check_mode=True)
