@@ -78,6 +78,17 @@ options:
     type: bool
     default: false
     version_added: 0.2.0
+  state_file:
+    description:
+      - A file on this host that records the seed durably (fsynced), under O(state_connection) - C(started) just before
+        the server is stopped for the swap, C(complete) once the copy runs and its position is set. An entry left at
+        C(started) marks a copy that never completed; the C(replkit.mariadb.seed) role redoes it on the next run.
+    type: path
+    version_added: 0.3.0
+  state_connection:
+    description: The replication connection the copy seeds, the key of its entry in O(state_file).
+    type: str
+    version_added: 0.3.0
 notes:
   - Check mode runs every check and reports RV(previous_datadir), RV(removed_files) and RV(gtid_pos) as they would
     be, without moving anything. Diff mode shows the data directory before and after.
@@ -176,8 +187,6 @@ import shutil
 import socket
 import time
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
-
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
     BINLOG_INFO_FILES, CHECKPOINT_FILES, BackupStreamError, first_present, parse_binlog_info,
     prepared_backup_problem, previous_datadir_path, replication_state_files)
@@ -185,6 +194,8 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import GtidEr
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid_state import merge_into_slave_pos
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     fail_on_input_errors, mariadb_common_argument_spec, open_session)
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
+from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import record_seed_phase
 
 SERVER_NAMES = ("mariadbd", "mysqld")
 
@@ -393,6 +404,8 @@ def argument_spec():
         service=dict(type="str"),
         start_timeout=dict(type="int", default=300),
         set_gtid_slave_pos=dict(type="bool", default=False),
+        state_file=dict(type="path"),
+        state_connection=dict(type="str"),
     )
     return spec
 
@@ -421,6 +434,7 @@ def main():
     module = ReplkitModule(
         argument_spec=argument_spec(),
         supports_check_mode=True,
+        required_together=[("state_file", "state_connection")],
     )
     fail_on_input_errors(module, validate(module))
     datadir = module.params["datadir"].rstrip("/")
@@ -446,6 +460,8 @@ def main():
             after="datadir %s: the copy from %s (GTID %s)\n%s: the previous data\n" % (
                 datadir, staging_dir, result["gtid_pos"] or "unknown", previous))
     if not module.check_mode:
+        record_seed_phase(module.params["state_file"], module.params["state_connection"], "started",
+                          method="mariadb_backup", databases=None, gtid_pos=result["gtid_pos"])
         service = Service(module, module.params["service"]) if module.params["service"] else None
         if service:
             problem = service.stop()
@@ -469,6 +485,7 @@ def main():
                                      "server's error log." % (datadir, previous, problem), **result)
         if wanted:
             set_copy_position(module, wanted, result)
+        record_seed_phase(module.params["state_file"], module.params["state_connection"], "complete")
     module.exit_json(**result)
 
 

@@ -242,14 +242,13 @@ import os
 import shutil
 import tempfile
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
-
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
     BackupStreamError, staging_dir_problem, validate_stream_params)
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_transfer import (
     Progress, StreamFailure, backup_binary, cleanup_staging, run_receive, run_send)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     fail_on_input_errors, mariadb_common_argument_spec)
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import progress_file_problem
 
 

@@ -247,8 +247,6 @@ status:
            "gtid_io_pos": "1-1-42", "last_io_errno": 0, "last_io_error": "", "last_sql_errno": 0, "last_sql_error": ""}
 """
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
-
 from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import (
     change_master_argument_spec, changed_options, compact_status, conflicting_connection, connection_name_error,
     connection_statements, current_options, diff_view, is_local_login, missing_ssl_files, option_errors,
@@ -257,6 +255,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     execute, fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
     find_connection, is_running, show_all_connections, start_connection)
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 RUNNING_BY_STATE = {"present": "keep", "started": "start", "stopped": "stop"}
 

@@ -114,10 +114,9 @@ needs_restart:
   sample: false
 """
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
-
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     execute, fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 from ansible_collections.replkit.mariadb.plugins.module_utils.server_config import (
     ER_READ_ONLY_VARIABLE, PENDING_ERRORS, describe_statement, diff_view, input_errors, matches, normalised_names,
     parse_descriptions, plan_changes, static_error, wanted_value)

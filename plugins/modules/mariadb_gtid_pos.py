@@ -177,8 +177,6 @@ behind:
 
 import time
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
-
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import (
     GtidError, describe_behind, format_gtid_pos, gtid_behind, highest_gtid_pos, normalize_gtid_pos, parse_gtid_pos,
     positions_by_domain)
@@ -186,6 +184,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.gtid_state import 
     POSITION_VARIABLES, apply_slave_pos, plan_slave_pos, read_positions, set_global_gtid_slave_pos)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     Statement, execute_or_fail, mariadb_common_argument_spec, open_session)
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 MAX_BINLOG_POS = 2 ** 64 - 1
 POLL_SECONDS = 0.1

@@ -243,8 +243,6 @@ skipped_events:
   sample: {"connection": "db2", "count": 1}
 """
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
-
 from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import (
     MASK, build_change_master, change_master_argument_spec, changed_options, compact_status, conflicting_connection,
     connection_name_error, current_options, diff_view, is_local_login, missing_ssl_files, option_errors,
@@ -254,6 +252,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
     find_connection, is_running, show_all_connections, start_connection, stop_connection)
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 MAX_SKIP = 2 ** 32 - 1
 

@@ -253,11 +253,10 @@ version:
   sample: 10.11.6-MariaDB-0+deb12u1-log
 """
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
-
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     fetch_global_variables, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import find_connection, show_all_connections
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import SYSTEM_DATABASES
 
 SERVER_VARIABLES = ("gtid_binlog_pos", "gtid_current_pos", "gtid_slave_pos", "server_id", "gtid_domain_id",

@@ -258,8 +258,6 @@ import shutil
 import tempfile
 import time
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
-
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import GtidError, parse_gtid_pos
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid_state import merge_into_slave_pos, read_positions
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
@@ -269,6 +267,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.replication import
     find_connection, is_running, show_all_connections, stop_connection)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication_filter import (
     check_filters, seed_databases_never_replicated, seedable_databases, table_replicated)
+from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
     METHODS, non_transactional, presence, select_databases, source_login)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import (

@@ -100,7 +100,6 @@ waited_seconds:
 import time
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
-
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import read_progress, wait_for_async_job
 
 

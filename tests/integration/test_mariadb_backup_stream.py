@@ -182,8 +182,9 @@ def test_stream_prepare_restore_and_replicate(mariadb_lab, run_module, tmp_path)
     (staging_dir / "db9-relay-bin.000004").write_text("relay log\n")
 
     # Restore: refused while the server runs, then done with it stopped.
+    state_file = tmp_path / "seed-state" / "state.json"
     restore_args = dict(staging_dir=str(staging_dir), datadir=str(replica.datadir),
-                        login_unix_socket=str(replica.socket))
+                        login_unix_socket=str(replica.socket), state_file=str(state_file), state_connection="Seed")
     refused = run_module("mariadb_backup_restore", restore_args)
     assert refused["failed"] and "still accepts connections on login_unix_socket" in refused["msg"]
 
@@ -199,11 +200,17 @@ def test_stream_prepare_restore_and_replicate(mariadb_lab, run_module, tmp_path)
     assert checked["removed_files"] == ["db9-relay-bin.000004", "db9-relay-bin.index", "master.info",
                                         "relay-log.info"]
     assert (staging_dir / "master.info").exists()
+    assert not state_file.exists(), "check mode records nothing"
 
     restored = run_module("mariadb_backup_restore", restore_args)
     assert not restored["failed"], restored["msg"]
     assert restored["changed"] and restored["moved_by"] == "rename"
     assert restored["gtid_pos"] == expected_gtid
+    # The durable record: complete, under the connection's name in lower case (an entry left at 'started' is
+    # an unfinished copy that the seed role redoes).
+    recorded = json.loads(state_file.read_text())["seed"]
+    assert recorded["phase"] == "complete" and recorded["method"] == "mariadb_backup"
+    assert recorded["gtid_pos"] == expected_gtid
     assert restored["removed_files"] == checked["removed_files"]
     previous = Path(restored["previous_datadir"])
     assert previous.name.startswith("data.replkit-") and previous.parent == replica.basedir
