@@ -322,6 +322,8 @@ def input_errors(params):
         errors.append("chunk_rows is %d; give 1 or more." % params["chunk_rows"])
     if params["wait_timeout"] < 0:
         errors.append("wait_timeout is %d; give 0 or more seconds." % params["wait_timeout"])
+    if params.get("max_lag", 0) < 0:
+        errors.append("max_lag is %d; give 0 or more seconds." % params["max_lag"])
     try:
         parse_gtid_pos(params["until_gtid_position"])
     except GtidError as exc:

@@ -77,9 +77,19 @@ options:
     type: list
     elements: dict
   wait_timeout:
-    description: V(replica). Seconds to wait for the connection to reach O(until_gtid_position), 0 or more.
+    description:
+      - V(replica). Seconds to wait for the connection to reach O(until_gtid_position), 0 or more.
+      - V(pause). Seconds to wait for the lag to drop to O(max_lag).
     type: int
     default: 300
+  max_lag:
+    description:
+      - V(pause). While the connection lags its source by more than this many seconds (C(Seconds_Behind_Master), less
+        its C(MASTER_DELAY)), wait before pausing it, so the comparison never adds to a lag the replica is working off.
+        Past O(wait_timeout) the pause fails, naming the lag.
+    type: int
+    default: 10
+    version_added: 0.3.0
 notes:
   - Rows hash as C(CRC32(CONCAT_WS('#', col1, ..., CONCAT(ISNULL(col1), ...)))) over all columns in ordinal order;
     a chunk is C(COUNT(*)) and C(BIT_XOR) of its rows. Character columns are converted to utf8mb4, so the text is
@@ -186,6 +196,11 @@ dropped_domains:
   returned: when action is replica
   type: dict
   sample: {"0": "already applied (0-1-5)"}
+lag_wait_seconds:
+  description: V(pause). Seconds waited for the connection's lag to drop to O(max_lag).
+  returned: when action is pause
+  type: float
+  version_added: 0.3.0
 wait_seconds:
   description: V(replica). Seconds waited for the position.
   returned: when action is replica
@@ -198,6 +213,7 @@ queries:
   sample: ["STOP REPLICA 'db1' SQL_THREAD"]
 """
 
+import time
 import traceback
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import connection_name_error
@@ -215,6 +231,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.table_checksum imp
     parse_domain_ids, parse_table_name, read_table, slave_pos, table_name, until_left, uses_gtid, wait_until)
 
 RUNNING = ("Yes", "Connecting")
+LAG_POLL_SECONDS = 0.5
 
 
 def argument_spec():
@@ -229,6 +246,7 @@ def argument_spec():
         until_gtid_position=dict(type="str"),
         results=dict(type="list", elements="dict"),
         wait_timeout=dict(type="int", default=300),
+        max_lag=dict(type="int", default=10),
     )
     return spec
 
@@ -276,8 +294,33 @@ def connection_row(module, cursor, info):
     return row
 
 
+def lag_of(row):
+    """Seconds the connection lags beyond its MASTER_DELAY, or None when MariaDB does not know (a thread down)."""
+    behind = row.get("Seconds_Behind_Master")
+    if behind is None:
+        return None
+    return max(0, int(behind) - int(row.get("SQL_Delay") or 0))
+
+
+def wait_for_lag(module, cursor, info):
+    """Wait until the connection lags by at most max_lag seconds; returns (row, seconds waited)."""
+    started = time.monotonic()
+    while True:
+        row = connection_row(module, cursor, info)
+        lag = lag_of(row)
+        if lag is None or lag <= module.params["max_lag"] or module.check_mode:
+            return row, round(time.monotonic() - started, 3)
+        if time.monotonic() - started >= module.params["wait_timeout"]:
+            module.fail_json(msg="Connection %r still lags its source by %d s (more than max_lag=%d) after %d s; the "
+                                 "comparison waits for a replica that keeps up. Nothing was paused."
+                                 % (module.params["connection_name"], lag, module.params["max_lag"],
+                                    module.params["wait_timeout"]))
+        time.sleep(LAG_POLL_SECONDS)
+
+
 def run_pause(module, cursor, info):
-    name, row = module.params["connection_name"], connection_row(module, cursor, info)
+    name = module.params["connection_name"]
+    row, lag_wait = wait_for_lag(module, cursor, info)
     if not uses_gtid(row):
         module.fail_json(msg="Connection %r does not replicate with GTID (MASTER_USE_GTID=no); the comparison needs "
                              "a GTID position to stop the replica at." % name)
@@ -285,7 +328,8 @@ def run_pause(module, cursor, info):
     running = row.get("Slave_SQL_Running") == "Yes"
     if running and not module.check_mode:
         execute(cursor, stop)
-    result = dict(changed=running, queries=[stop.masked()] if running else [], gtid_position=slave_pos(cursor))
+    result = dict(changed=running, queries=[stop.masked()] if running else [], gtid_position=slave_pos(cursor),
+                  lag_wait_seconds=lag_wait)
     if module.check_mode:
         result["msg"] = "Check mode: the SQL thread %s." % ("would be stopped" if running else "is not running")
     return result

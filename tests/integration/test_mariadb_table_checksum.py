@@ -243,3 +243,25 @@ def test_chunks_without_tables_take_every_table_the_connection_filters_replicate
     assert cut["unkeyed_tables"] == ["app.nokey"]
     assert {chunk["table"] for chunk in cut["chunks"]} == {"app.extra", LINES, "app.orders", "app.side"}
     assert not any(table.startswith(("mysql.", "sys.")) for table in cut["tables"])
+
+
+def test_pause_waits_while_the_replica_lags_and_refuses_past_the_timeout(pair, run_module):
+    source, replica = pair
+    # A replica that lags: a lock on the replica holds its SQL thread on an event while time passes.
+    holder = replica.connect()
+    with holder.cursor() as cursor:
+        cursor.execute("LOCK TABLES app.side WRITE")
+        source.query("INSERT INTO app.side VALUES (42)")
+        assert wait_for(lambda: (connection_status(replica, CONNECTION)["Seconds_Behind_Master"] or 0) >= 3, timeout=30)
+        lagging = call(run_module, replica, action="pause", connection_name=CONNECTION, max_lag=1, wait_timeout=2)
+        assert lagging["failed"] and "still lags its source by" in lagging["msg"] and "Nothing was paused" in lagging["msg"]
+        assert connection_status(replica, CONNECTION)["Slave_SQL_Running"] == "Yes"
+        cursor.execute("UNLOCK TABLES")
+    holder.close()
+    caught_up = call(run_module, replica, action="pause", connection_name=CONNECTION, max_lag=1, wait_timeout=60)
+    assert not caught_up["failed"], caught_up
+    assert caught_up["changed"] is True and caught_up["lag_wait_seconds"] >= 0
+    call(run_module, replica, action="resume", connection_name=CONNECTION)
+    running(replica)
+    bad = call(run_module, replica, action="pause", connection_name=CONNECTION, max_lag=-1)
+    assert bad["failed"] and "max_lag is -1" in bad["msg"]
