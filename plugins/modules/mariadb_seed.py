@@ -276,6 +276,10 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.seed_transfer impo
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import (
     progress_file_problem, progress_record, rate_mib_s, write_progress_file)
 
+# What a user does after a failed copy, whether they run the roles or the module alone.
+REDO_HINT = ("with replkit.mariadb.site, nothing to set - the seed's state_file records the copy as unfinished and the "
+             "next run redoes it; calling this module yourself, pass the same state_file, or force: true (the dump "
+             "recreates each table it copies).")
 LOCK = Statement("FLUSH TABLES WITH READ LOCK")
 UNLOCK = Statement("UNLOCK TABLES")
 
@@ -420,12 +424,12 @@ def seed(module, source_connection, method, databases, result, ignore_tables=())
     result.update(bytes=seeder.bytes, seconds=round(seconds, 3), rate_mb_s=rate_mib_s(seeder.bytes, seconds))
     if failures:
         module.fail_json(msg="Seeding %s from %s failed: %s. The replica may hold part of these databases now; fix the "
-                             "cause and run again with force: true (the dump recreates each table it copies)."
-                             % (", ".join(databases), params["source_host"], " ".join(failures)), **result)
+                             "cause and run again: %s" % (", ".join(databases), params["source_host"],
+                                                          " ".join(failures), REDO_HINT), **result)
     if position is None:
         module.fail_json(msg="mariadb-dump wrote no GTID position for the copy from %s: is the binary log enabled on the "
                              "source (log_bin)? The data was copied, gtid_slave_pos was not set; enable the binary log "
-                             "and run again with force: true." % params["source_host"], **result)
+                             "and run again: %s" % (params["source_host"], REDO_HINT), **result)
     return position
 
 
