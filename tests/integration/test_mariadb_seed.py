@@ -286,6 +286,7 @@ def test_a_seed_whose_source_dies_is_recorded_unfinished_and_redone_exactly(pair
     source.kill()
     worker.join(120)
     assert outcome["failed"] is True, outcome
+    assert "with replkit.mariadb.site, nothing to set" in outcome["msg"], outcome["msg"]
     state = json.loads(state_file.read_text())
     assert state["src"]["phase"] == "started" and state["src"]["databases"] == ["big"]
     held_tables = {row["TABLE_NAME"] for row in replica.query(
