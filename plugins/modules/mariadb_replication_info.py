@@ -51,6 +51,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+gtid_slave_pos_engine:
+  description:
+    - The storage engine of C(mysql.gtid_slave_pos), where a replica records the position it applied. Only a
+      transactional engine (InnoDB) records it in the same transaction as the applied rows, so a crash never leaves the
+      position out of step with the data.
+  returned: always
+  type: str
+  sample: InnoDB
+  version_added: 0.3.0
 non_transactional_tables:
   description:
     - The base tables of RV(databases) whose engine is not transactional (anything but InnoDB, for example MyISAM,
@@ -379,6 +388,9 @@ def main():
                            "ORDER BY TABLE_SCHEMA, TABLE_NAME")
             non_transactional = [{"table": "%s.%s" % (row["db"], row["name"]), "engine": row["engine"]}
                                  for row in cursor.fetchall() if row["db"].lower() not in SYSTEM_DATABASES]
+            cursor.execute("SELECT ENGINE AS engine FROM information_schema.TABLES "
+                           "WHERE TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'gtid_slave_pos'")
+            engines = [row["engine"] for row in cursor.fetchall()]
         except Exception as exc:  # PyMySQL raises several unrelated types
             module.fail_json(msg="Cannot read the replication state of the server: %s. The login user needs the "
                                  "REPLICATION MONITOR (or REPLICATION CLIENT / SUPER) privilege." % exc)
@@ -389,6 +401,7 @@ def main():
         connections = sorted((normalize_connection(row) for row in rows), key=lambda entry: entry["connection_name"])
         module.exit_json(changed=False, connections=connections, databases=databases,
                          non_transactional_tables=non_transactional,
+                         gtid_slave_pos_engine=engines[0] if engines else "",
                          **server_facts(variables, info))
     finally:
         connection.close()

@@ -75,3 +75,11 @@ def test_server_without_connections(mariadb_lab, run_module):
     assert result["failed"] is False, result.get("msg")
     assert result["connections"] == [] and result["gtid_slave_pos"] == "" and result["read_only"] is False
     assert result["server_id"] == 1
+
+
+def test_reports_the_engine_of_gtid_slave_pos(mariadb_lab, run_module):
+    (server,) = mariadb_lab.start(1)
+    assert run_module("mariadb_replication_info", server.login_args())["gtid_slave_pos_engine"] == "InnoDB"
+    server.query("ALTER TABLE mysql.gtid_slave_pos ENGINE=MyISAM")
+    # The verify role refuses such a replica: its position could drift from its data after a crash.
+    assert run_module("mariadb_replication_info", server.login_args())["gtid_slave_pos_engine"] == "MyISAM"

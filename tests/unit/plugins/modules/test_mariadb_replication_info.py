@@ -50,7 +50,9 @@ def script(version="10.11.6-MariaDB-log", rows=(ROW_A, ROW_BROKEN), word="REPLIC
             Expect(r"SHOW DATABASES", rows=[{"Database": name} for name in DATABASES]),
             Expect(r"SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, ENGINE AS engine FROM information_schema\.TABLES "
                    r"WHERE TABLE_TYPE = 'BASE TABLE' AND ENGINE IS NOT NULL AND ENGINE <> 'InnoDB' ORDER BY TABLE_SCHEMA, TABLE_NAME",
-                   rows=[{"db": "mysql", "name": "user", "engine": "Aria"}, {"db": "shop", "name": "log", "engine": "MyISAM"}])]
+                   rows=[{"db": "mysql", "name": "user", "engine": "Aria"}, {"db": "shop", "name": "log", "engine": "MyISAM"}]),
+            Expect(r"SELECT ENGINE AS engine FROM information_schema\.TABLES WHERE TABLE_SCHEMA = 'mysql' AND "
+                   r"TABLE_NAME = 'gtid_slave_pos'", rows=[{"engine": "InnoDB"}])]
 
 
 def run(args, steps, check_mode=False):
@@ -64,6 +66,7 @@ def test_reports_connections_and_server_facts(check_mode):
     assert [c["connection_name"] for c in result["connections"]] == ["Broken", "a"]
     assert result["databases"] == ["shop", "Crm"], "system databases are left out, the others kept as listed"
     assert result["non_transactional_tables"] == [{"table": "shop.log", "engine": "MyISAM"}]
+    assert result["gtid_slave_pos_engine"] == "InnoDB"
     broken, good = result["connections"]
     assert good["healthy"] is True and broken["healthy"] is False
     assert good["master_port"] == 3307 and good["seconds_behind_master"] == 0
