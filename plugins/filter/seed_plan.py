@@ -25,11 +25,10 @@ def seed_plan(topology, facts, default_method=DEFAULT_METHOD, non_transactional=
         raise AnsibleFilterError("Seeding cannot be planned:\n" + str(exc)) from None
 
 
-def seed_facts(host_vars, hosts, info_var, state_var=None):
-    """host -> {databases, connections, unfinished_seeds} for seed_plan, from registered results in hostvars.
+def seed_facts(host_vars, hosts, info_var):
+    """host -> {databases, non_transactional_tables, connections, unfinished_seeds} for seed_plan.
 
-    ``info_var`` names each host's mariadb_replication_info result; ``state_var`` its seed state (the parsed
-    state file, connection -> entry).
+    ``info_var`` names each host's registered mariadb_replication_info result (read with its seed_state_file).
     """
     facts = {}
     for host in hosts:
@@ -40,11 +39,10 @@ def seed_facts(host_vars, hosts, info_var, state_var=None):
                 "seed_facts: %s has no %s result with databases: it failed or skipped the read, or was left out with "
                 "--limit. Seeding is planned from every host of the topology: run without --limit (or set "
                 "mariadb_site_seed=false to skip seeding)" % (host, info_var))
-        state = variables.get(state_var) if state_var and state_var in variables else {}
         facts[host] = {"databases": list(info["databases"]),
                        "non_transactional_tables": list(info.get("non_transactional_tables") or []),
                        "connections": [row["connection_name"] for row in info.get("connections") or []],
-                       "unfinished_seeds": unfinished_seeds(dict(state) if isinstance(state, Mapping) else {})}
+                       "unfinished_seeds": unfinished_seeds(dict(info.get("unfinished_seeds") or {}))}
     return facts
 
 

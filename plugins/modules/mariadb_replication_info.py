@@ -24,6 +24,13 @@ options:
         V('') is the default, unnamed connection.
       - When no connection has that name, RV(connections) is empty.
     type: str
+  seed_state_file:
+    description:
+      - The seed state file on this host (written by M(replkit.mariadb.mariadb_seed) and
+        M(replkit.mariadb.mariadb_backup_restore) with their O(replkit.mariadb.mariadb_seed#module:state_file)). Its
+        seeds that started and never completed are returned in RV(unfinished_seeds). A missing file means none.
+    type: path
+    version_added: 0.3.0
 notes:
   - Supports check mode; it behaves the same as a normal run.
 seealso:
@@ -51,6 +58,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+unfinished_seeds:
+  description:
+    - Connection name (lower case) -> the entry of O(seed_state_file) of every seed that started and never completed
+      (C(phase), C(source), C(method), C(databases), C(started_at)). Empty without O(seed_state_file).
+  returned: always
+  type: dict
+  sample: {"db1": {"phase": "started", "source": "10.0.0.11", "method": "consistent_dump", "databases": ["shop"]}}
+  version_added: 0.3.0
 gtid_slave_pos_engine:
   description:
     - The storage engine of C(mysql.gtid_slave_pos), where a replica records the position it applied. Only a
@@ -267,6 +282,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import find_connection, show_all_connections
 from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import SYSTEM_DATABASES
+from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import read_seed_state, unfinished_seeds
 
 SERVER_VARIABLES = ("gtid_binlog_pos", "gtid_current_pos", "gtid_slave_pos", "server_id", "gtid_domain_id",
                     "gtid_strict_mode", "read_only", "log_bin", "log_slave_updates", "log_replica_updates")
@@ -373,8 +389,12 @@ def server_facts(variables, info):
 
 def main():
     spec = mariadb_common_argument_spec()
-    spec.update(connection_name=dict(type="str"))
+    spec.update(connection_name=dict(type="str"), seed_state_file=dict(type="path"))
     module = ReplkitModule(argument_spec=spec, supports_check_mode=True)
+    try:
+        unfinished = unfinished_seeds(read_seed_state(module.params["seed_state_file"]))
+    except (OSError, ValueError) as exc:
+        module.fail_json(msg="Cannot read seed_state_file: %s" % exc)
     connection, cursor, info = open_session(module)
     try:
         try:
@@ -400,7 +420,7 @@ def main():
             rows = [row] if row is not None else []
         connections = sorted((normalize_connection(row) for row in rows), key=lambda entry: entry["connection_name"])
         module.exit_json(changed=False, connections=connections, databases=databases,
-                         non_transactional_tables=non_transactional,
+                         non_transactional_tables=non_transactional, unfinished_seeds=unfinished,
                          gtid_slave_pos_engine=engines[0] if engines else "",
                          **server_facts(variables, info))
     finally:

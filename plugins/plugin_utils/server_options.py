@@ -70,8 +70,7 @@ def server_option_settings(host, node, previous_lines=(), binlog_format="ROW", l
 
     Returns ``file`` (name -> value, the [mariadbd] settings), ``runtime`` (name -> value, compared with
     the running server; ``log_bin`` as the server reports it; ``relay_log`` only on replicas and where the
-    file held it), ``filter_lines`` and ``log_bin_kept``
-    (True when the plan alone would not log, but the file did).
+    file held it) and ``filter_lines``.
     """
     log_bin = bool(node.get("log_bin")) or held_log_bin(previous_lines)
     relay_log = _checked(host, "server_relay_log", relay_log) if relay_log else relay_log
@@ -112,7 +111,6 @@ def server_option_settings(host, node, previous_lines=(), binlog_format="ROW", l
         "file": dict(dynamic, **static_file, **extra),
         "runtime": dict(dynamic, **static_running, **extra),
         "filter_lines": filter_lines(host, node.get("connections")),
-        "log_bin_kept": log_bin and not node.get("log_bin"),
     }
 
 

@@ -83,3 +83,16 @@ def test_reports_the_engine_of_gtid_slave_pos(mariadb_lab, run_module):
     server.query("ALTER TABLE mysql.gtid_slave_pos ENGINE=MyISAM")
     # The verify role refuses such a replica: its position could drift from its data after a crash.
     assert run_module("mariadb_replication_info", server.login_args())["gtid_slave_pos_engine"] == "MyISAM"
+
+
+def test_reports_the_unfinished_seeds_of_the_state_file(mariadb_lab, run_module, tmp_path):
+    (server,) = mariadb_lab.start(1)
+    state_file = tmp_path / "seed" / "state.json"
+    args = dict(server.login_args(), seed_state_file=str(state_file))
+    assert run_module("mariadb_replication_info", args)["unfinished_seeds"] == {}, "no file, no unfinished seed"
+    state_file.parent.mkdir()
+    state_file.write_text('{"db1": {"phase": "started", "source": "s1"}, "crm": {"phase": "complete"}}')
+    assert run_module("mariadb_replication_info", args)["unfinished_seeds"] == {"db1": {"phase": "started", "source": "s1"}}
+    state_file.write_text("{broken")
+    broken = run_module("mariadb_replication_info", args)
+    assert broken["failed"] and "Cannot read seed_state_file" in broken["msg"] and "is not JSON" in broken["msg"]

@@ -59,10 +59,10 @@ def test_filters_read_state_and_name_unfinished_connections():
     assert unfinished_seed_connections(None, [{"name": "db1"}]) == []
     with pytest.raises(AnsibleFilterError, match="expects a seed state"):
         unfinished_seed_connections([], [])
-    host_vars = {"r": {"info": {"databases": ["shop"], "connections": [{"connection_name": "db1"}]},
-                       "state": json.loads(json.dumps(state))},
+    host_vars = {"r": {"info": {"databases": ["shop"], "connections": [{"connection_name": "db1"}],
+                                "unfinished_seeds": json.loads(json.dumps(state))}},
                  "s": {"info": {"databases": [], "connections": []}}}
-    assert seed_facts(host_vars, ["r", "s"], "info", "state") == {
+    assert seed_facts(host_vars, ["r", "s"], "info") == {
         "r": {"databases": ["shop"], "non_transactional_tables": [], "connections": ["db1"],
               "unfinished_seeds": {"db1": state["db1"]}},
         "s": {"databases": [], "non_transactional_tables": [], "connections": [], "unfinished_seeds": {}}}
