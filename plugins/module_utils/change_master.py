@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from ansible_collections.replkit.mariadb.plugins.module_utils import mariadb as mariadb_utils
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import MASK, Statement
+from ansible_collections.replkit.mariadb.plugins.module_utils.master_info import stored_password
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
     is_running, start_connection, stop_connection)
 
@@ -61,7 +62,7 @@ OPTIONS = (
     Option("ignore_server_ids", "IGNORE_SERVER_IDS", "ids", "Replicate_Ignore_Server_Ids"),
 )
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
-# Never compared: the password cannot be read back; the coordinates move while replication runs.
+# Not compared like the others: the password is compared by password_to_send(); the coordinates move.
 UNCOMPARED = frozenset(("primary_password", "primary_log_file", "primary_log_pos"))
 # Changing these points the connection at another stream, so the start coordinates are sent with them.
 REPOSITIONING = frozenset(("primary_host", "primary_port", "primary_use_gtid"))
@@ -227,12 +228,31 @@ def desired_options(params):
     return desired
 
 
-def changed_options(row, params, update_password):
+def password_to_send(row, params, update_password, read_stored):
+    """(send the password?, warning or None) under ``update_password``.
+
+    ``read_stored(row)`` returns (the password the replica stores, None) or (None, why it cannot be read).
+    on_change compares with it; when it cannot be read the password is sent, and the warning says why.
+    """
+    if params.get("primary_password") is None:
+        return False, None
+    if row is None or update_password == "always":
+        return True, None
+    if update_password == "on_create":
+        return False, None
+    stored, why_unknown = read_stored(row)
+    if why_unknown is not None:
+        return True, "connection %r: the stored password cannot be compared (%s), so it is sent." % (
+            row.get("Connection_name") or "", why_unknown)
+    return stored != params["primary_password"], None
+
+
+def changed_options(row, params, send_password):
     """Option -> new value for what CHANGE MASTER must set; ``row`` None means the connection is new."""
     current = current_options(row) if row is not None else {}
     changes = {name: value for name, value in desired_options(params).items()
                if row is None or current.get(name, object()) != value}
-    if params.get("primary_password") is not None and (row is None or update_password == "always"):
+    if send_password:
         changes["primary_password"] = params["primary_password"]
     # MariaDB resets the heartbeat period to its default on every CHANGE MASTER that does not name it (10.11 does),
     # so a change of anything else re-sends the period the connection has, or the one asked for.
@@ -391,6 +411,20 @@ def probe_source(host, port, params, timeout):
             connection.close()
     except Exception as exc:  # any failure only means the check could not run
         return None, str(exc)
+
+
+def stored_password_reader(cursor, params):
+    """read_stored for password_to_send(): the replica's master info file, when this host runs the server."""
+    datadir = []  # looked up once, on first use
+
+    def read_stored(row):
+        if not is_local_login(params):
+            return None, "the server is not on this host (login_host %s)" % params.get("login_host")
+        if not datadir:
+            cursor.execute("SELECT @@datadir AS datadir")
+            datadir.append(cursor.fetchone()["datadir"])
+        return stored_password(datadir[0], row)
+    return read_stored
 
 
 def read_heartbeat_period(cursor, name):

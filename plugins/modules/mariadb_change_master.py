@@ -42,12 +42,16 @@ options:
     default: present
   update_password:
     description:
-      - A replication password cannot be read back from the server, so it cannot be compared.
-      - V(on_create) sends O(primary_password) only when the connection is created.
+      - V(on_change) sends O(primary_password) when the connection is created and whenever it differs from the
+        password the replica stores. MariaDB shows no password through SQL; the module reads it from the replica's
+        master info file in the data directory (C(master.info), C(master-<name>.info)), so rotating the replication
+        password takes one run. When that file cannot be read (the server is not on this host, a custom
+        C(--master-info-file), a non-ASCII connection name) the password is sent, with a warning that says why.
+      - V(on_create) sends it only when the connection is created.
       - V(always) sends it on every run, so the task always reports a change (and restarts a running connection).
     type: str
-    choices: [on_create, always]
-    default: on_create
+    choices: [on_change, on_create, always]
+    default: on_change
   primary_host:
     description:
       - The host name or address of the source (C(MASTER_HOST)). Required to create a connection.
@@ -250,7 +254,8 @@ status:
 from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import (
     change_master_argument_spec, changed_options, compact_status, conflicting_connection, connection_name_error,
     connection_statements, current_options, diff_view, is_local_login, missing_ssl_files, option_errors,
-    removal_statements, run_statements, self_replication_error, source_endpoint, with_heartbeat)
+    password_to_send, removal_statements, run_statements, self_replication_error, source_endpoint,
+    stored_password_reader, with_heartbeat)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     execute, fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
@@ -266,7 +271,7 @@ def argument_spec():
     spec.update(
         connection_name=dict(type="str", default=""),
         state=dict(type="str", choices=["present", "started", "stopped", "absent"], default="present"),
-        update_password=dict(type="str", choices=["on_create", "always"], default="on_create", no_log=False),
+        update_password=dict(type="str", choices=["on_change", "on_create", "always"], default="on_change", no_log=False),
     )
     return spec
 
@@ -303,7 +308,10 @@ def plan(module, cursor, info, rows, row):
                              "primary_host (and the other source options), or check connection_name." % (
                                  name, login_description(params)))
     row = with_heartbeat(cursor, row, params)
-    changes = changed_options(row, params, params["update_password"])
+    send_password, warning = password_to_send(row, params, params["update_password"], stored_password_reader(cursor, params))
+    if warning:
+        module.warn(warning)
+    changes = changed_options(row, params, send_password)
     if row is None or {"primary_host", "primary_port"} & set(changes):
         host, port = source_endpoint(row, params)
         other = conflicting_connection(rows, name, host, port)

@@ -153,11 +153,17 @@ options:
     default: started
   update_password:
     description:
-      - V(on_create) sends a connection's password only when the connection is created (a password cannot be read
-        back, so it cannot be compared); V(always) sends it on every run, which always reports a change.
+      - V(on_change) sends a connection's password when the connection is created and whenever it differs from the
+        password the replica stores. MariaDB shows no password through SQL; the module reads it from the replica's
+        master info file in the data directory (C(master.info), C(master-<name>.info)), so rotating the replication
+        password takes one run. When that file cannot be read (the server is not on this host, a custom
+        C(--master-info-file), a non-ASCII connection name) the password is sent, with a warning that says why.
+      - V(on_create) sends it only when the connection is created.
+      - V(always) sends it on every run, which always reports a change.
+      - Sending a password restarts a running connection (MariaDB refuses CHANGE MASTER on a running one).
     type: str
-    choices: [on_create, always]
-    default: on_create
+    choices: [on_change, on_create, always]
+    default: on_change
   skip_events:
     description:
       - Skip events of one connection, typically one that stopped on an error. Runs after the connections are
@@ -246,8 +252,8 @@ skipped_events:
 from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import (
     MASK, build_change_master, change_master_argument_spec, changed_options, compact_status, conflicting_connection,
     connection_name_error, current_options, diff_view, is_local_login, missing_ssl_files, option_errors,
-    removal_statements, run_statements, run_steps, self_replication_error, skip_events_statements, source_endpoint,
-    start_all, with_heartbeat)
+    password_to_send, removal_statements, run_statements, run_steps, self_replication_error, skip_events_statements,
+    source_endpoint, start_all, stored_password_reader, with_heartbeat)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
@@ -264,7 +270,7 @@ def argument_spec():
                          options=dict(name=dict(type="str", required=True), **change_master_argument_spec())),
         purge=dict(type="bool", default=False),
         state=dict(type="str", choices=["started", "present"], default="started"),
-        update_password=dict(type="str", choices=["on_create", "always"], default="on_create", no_log=False),
+        update_password=dict(type="str", choices=["on_change", "on_create", "always"], default="on_change", no_log=False),
         skip_events=dict(type="dict", options=dict(connection=dict(type="str", required=True),
                                                    count=dict(type="int", default=1))),
     )
@@ -322,13 +328,17 @@ def plan_connections(module, cursor, rows):
     removed_names = {plan.name.lower() for plan in removed}
     remaining_rows = [row for row in rows if (row.get("Connection_name") or "").lower() not in removed_names]
     plans, errors = [], []
+    read_stored = stored_password_reader(cursor, params)
     for index, entry in enumerate(params["connections"]):
         row = with_heartbeat(cursor, find_connection(rows, entry["name"]), entry)
         if row is None and not entry.get("primary_host"):
             errors.append("%s does not exist on %s and has no primary_host to create it; give primary_host." % (
                 label(index, entry), login_description(params)))
             continue
-        changes = changed_options(row, entry, params["update_password"])
+        send_password, warning = password_to_send(row, entry, params["update_password"], read_stored)
+        if warning:
+            module.warn(warning)
+        changes = changed_options(row, entry, send_password)
         plan = Plan(entry["name"], row, entry, changes, "created" if row is None else "updated" if changes else "unchanged")
         if row is None or {"primary_host", "primary_port"} & set(changes):
             host, port = source_endpoint(row, entry)

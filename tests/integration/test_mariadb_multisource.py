@@ -159,3 +159,50 @@ def test_skip_events_skips_exactly_the_failing_event(topology, run_module):
     assert [row["id"] for row in replica.query("SELECT id FROM from_db1.t ORDER BY id")] == [100, 101]
     # Without skip_events, the next run has nothing to do.
     assert run_module("mariadb_multisource", args)["changed"] is False
+
+
+def test_password_rotation_reaches_the_replica_and_survives_a_reconnect(topology, run_module):
+    first, second, replica = topology
+    args, built = build(replica, first, second, run_module)
+    assert not built["failed"], built
+    wait_for(lambda: connection_running(replica, "db1") and connection_running(replica, "db2"))
+
+    rotated = REPL_PASSWORD + "-rotated'\"\\;"
+    first.query("ALTER USER %s@'127.0.0.1' IDENTIFIED BY %s", ("repl_" + first.name, rotated))
+    new_args = dict(args, connections=[dict(entry("db1", first), primary_password=rotated), entry("db2", second)])
+
+    predicted = run_module("mariadb_multisource", new_args, check_mode=True, diff=True)
+    assert predicted["changed"] is True and [item["action"] for item in predicted["connections"]] == [
+        "updated", "unchanged"], predicted
+    applied = run_module("mariadb_multisource", new_args, diff=True)
+    assert not applied["failed"], applied
+    assert applied["queries"] == ["STOP REPLICA 'db1'",
+                                  "CHANGE MASTER 'db1' TO MASTER_PASSWORD='********', MASTER_HEARTBEAT_PERIOD=30.0",
+                                  "START REPLICA 'db1'"]
+    assert rotated not in str(applied) and REPL_PASSWORD not in str(applied)
+
+    # A reconnect logs in again with the stored password: it must be the new one.
+    replica.query("STOP ALL SLAVES")
+    replica.query("START ALL SLAVES")
+    first.query("INSERT INTO from_db1.t VALUES (7)")
+    wait_for(lambda: replica.query("SELECT id FROM from_db1.t WHERE id = 7"))
+    assert connection_status(replica, "db1")["Last_IO_Errno"] == 0
+
+    again = run_module("mariadb_multisource", new_args)
+    assert again["changed"] is False and again["queries"] == [], again
+
+
+def test_on_create_leaves_a_replica_with_the_old_password(topology, run_module):
+    """The failure on_change prevents: the source's account rotated, the replica's stored password not."""
+    first, second, replica = topology
+    args, built = build(replica, first, second, run_module)
+    assert not built["failed"], built
+    wait_for(lambda: connection_running(replica, "db1"))
+    rotated = REPL_PASSWORD + "-2"
+    first.query("ALTER USER %s@'127.0.0.1' IDENTIFIED BY %s", ("repl_" + first.name, rotated))
+    stale = dict(args, update_password="on_create",
+                 connections=[dict(entry("db1", first), primary_password=rotated), entry("db2", second)])
+    assert run_module("mariadb_multisource", stale)["changed"] is False
+    replica.query("STOP SLAVE 'db1'")
+    replica.query("START SLAVE 'db1'")
+    wait_for(lambda: connection_status(replica, "db1")["Last_IO_Errno"] == 1045)

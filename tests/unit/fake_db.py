@@ -98,3 +98,9 @@ def run_module_main(module, args, script, connect_target):
     if not result["failed"]:
         cursor.assert_done()
     return result, cursor
+
+
+def master_info_text(host, user, password, port=3306):
+    """A master info file as MariaDB 10.11 writes it, for modules that read a connection's stored password."""
+    return "33\n\n4\n%s\n%s\n%s\n%d\n60\n0\n" % (host, user, password, port) + "\n" * 22 + (
+        "using_gtid=2\ndo_domain_ids=0\nignore_domain_ids=0\nEND_MARKER\n")

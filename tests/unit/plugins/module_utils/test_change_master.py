@@ -137,7 +137,7 @@ def test_parse_id_list():
 def test_new_connection_sets_every_given_option_and_the_password():
     changes = cm.changed_options(None, params(primary_host="h", primary_user="repl", primary_password=PASSWORD,
                                               primary_use_gtid="no", primary_log_file="b.1", primary_log_pos=4),
-                                 "on_create")
+                                 True)
     assert changes == {"primary_host": "h", "primary_user": "repl", "primary_password": PASSWORD,
                        "primary_use_gtid": "no", "primary_log_file": "b.1", "primary_log_pos": 4}
 
@@ -145,27 +145,27 @@ def test_new_connection_sets_every_given_option_and_the_password():
 def test_matching_connection_needs_no_change():
     given = params(primary_host="10.0.0.1", primary_port=3306, primary_user="repl", primary_password=PASSWORD,
                    primary_use_gtid="slave_pos", primary_heartbeat_period=30, primary_ssl=False, do_domain_ids=[])
-    assert cm.changed_options(status_row(), given, "on_create") == {}
+    assert cm.changed_options(status_row(), given, False) == {}
 
 
 def test_only_differing_options_change_and_the_heartbeat_period_is_kept():
     changes = cm.changed_options(status_row(Slave_heartbeat_period=7.5),
-                                 params(primary_host="10.0.0.1", primary_delay=60), "on_create")
+                                 params(primary_host="10.0.0.1", primary_delay=60), False)
     assert changes == {"primary_delay": 60, "primary_heartbeat_period": 7.5}
 
 
-def test_password_is_sent_on_create_only_unless_always():
+def test_password_is_sent_only_when_asked():
     given = params(primary_host="10.0.0.1", primary_password=PASSWORD)
-    assert cm.changed_options(status_row(), given, "on_create") == {}
-    assert cm.changed_options(status_row(), given, "always") == {
+    assert cm.changed_options(status_row(), given, False) == {}
+    assert cm.changed_options(status_row(), given, True) == {
         "primary_password": PASSWORD, "primary_heartbeat_period": 30.0}
 
 
 def test_coordinates_are_sent_only_when_the_stream_changes():
     row = status_row(Using_Gtid="No")
     given = params(primary_use_gtid="no", primary_log_file="b.000002", primary_log_pos=400, primary_delay=5)
-    assert "primary_log_file" not in cm.changed_options(row, given, "on_create")
-    moved = cm.changed_options(row, dict(given, primary_host="10.0.0.2"), "on_create")
+    assert "primary_log_file" not in cm.changed_options(row, given, False)
+    moved = cm.changed_options(row, dict(given, primary_host="10.0.0.2"), False)
     assert moved["primary_log_file"] == "b.000002" and moved["primary_log_pos"] == 400
 
 
@@ -188,12 +188,47 @@ def test_run_steps(row, has_changes, running, expected):
 
 def test_diff_view_shows_given_options_and_a_masked_password():
     given = params(primary_host="10.0.0.2", primary_delay=5, primary_password=PASSWORD)
-    changes = cm.changed_options(status_row(), given, "always")
+    changes = cm.changed_options(status_row(), given, True)
     before, after = cm.diff_view(status_row(), given, changes, True)
     assert before == {"primary_host": "10.0.0.1", "primary_delay": 0, "running": True}
     assert after == {"primary_host": "10.0.0.2", "primary_delay": 5, "primary_password": "********", "running": True}
     assert PASSWORD not in str(after)
     assert cm.diff_view(None, given, changes, False)[0] == {}
+
+
+def _never_read(row):
+    raise AssertionError("the stored password was read for %r" % row)
+
+
+@pytest.mark.parametrize("policy", ["on_change", "on_create", "always"])
+def test_a_new_connection_always_gets_the_password(policy):
+    assert cm.password_to_send(None, params(primary_password=PASSWORD), policy, _never_read) == (True, None)
+
+
+def test_no_password_given_sends_none():
+    assert cm.password_to_send(status_row(), params(), "always", _never_read) == (False, None)
+
+
+def test_on_create_and_always_do_not_read_the_stored_password():
+    given = params(primary_password=PASSWORD)
+    assert cm.password_to_send(status_row(), given, "on_create", _never_read) == (False, None)
+    assert cm.password_to_send(status_row(), given, "always", _never_read) == (True, None)
+
+
+def test_on_change_sends_a_rotated_password_only():
+    given = params(primary_password=PASSWORD)
+    assert cm.password_to_send(status_row(), given, "on_change", lambda row: (PASSWORD, None)) == (False, None)
+    assert cm.password_to_send(status_row(), given, "on_change", lambda row: ("old", None)) == (True, None)
+    assert cm.password_to_send(status_row(), given, "on_change", lambda row: ("", None)) == (True, None)
+
+
+def test_on_change_sends_and_warns_when_the_stored_password_cannot_be_read():
+    send, warning = cm.password_to_send(status_row(Connection_name="db1"), params(primary_password=PASSWORD),
+                                        "on_change", lambda row: (None, "cannot read /d/master-db1.info: gone"))
+    assert send is True
+    assert warning == ("connection 'db1': the stored password cannot be compared (cannot read /d/master-db1.info: "
+                       "gone), so it is sent.")
+    assert PASSWORD not in warning
 
 
 # ---------------------------------------------------------------- statements

@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.replkit.mariadb.plugins.module_utils import change_master as cm
 from ansible_collections.replkit.mariadb.plugins.modules import mariadb_change_master as module
 
-from ansible_collections.replkit.mariadb.tests.unit.fake_db import Expect, run_module_main
+from ansible_collections.replkit.mariadb.tests.unit.fake_db import Expect, master_info_text, run_module_main
 
 CONNECT = "ansible_collections.replkit.mariadb.plugins.module_utils.mariadb.connect"
 PASSWORD = "p'a\"s\\s;wd"
@@ -82,10 +82,29 @@ def test_check_mode_sends_no_write():
     assert result["status"] == {}
 
 
-def test_matching_connection_is_unchanged():
-    result, cursor = run(CREATE_ARGS, [version(), show(row())])
+def datadir_query(path, password=PASSWORD):
+    """The replica's data directory, where db1 stores ``password``; and its SELECT @@datadir answer."""
+    (path / "master-db1.info").write_text(master_info_text("db1.example.com", "repl", password), encoding="utf-8")
+    return Expect(r"SELECT @@datadir AS datadir", rows=[{"datadir": str(path)}])
+
+
+def test_matching_connection_is_unchanged(tmp_path):
+    result, cursor = run(CREATE_ARGS, [version(), show(row()), datadir_query(tmp_path)])
     assert result["changed"] is False and result["queries"] == []
     assert result["diff"]["before"] == result["diff"]["after"]
+
+
+def test_a_rotated_password_is_sent_and_the_connection_restarted(tmp_path):
+    result, _cursor = run(CREATE_ARGS, [
+        version(), show(row()), datadir_query(tmp_path, password="old"),
+        Expect(r"STOP REPLICA %s", params=("db1",)),
+        Expect(r"CHANGE MASTER %s TO MASTER_PASSWORD=%s, MASTER_HEARTBEAT_PERIOD=%s", params=("db1", PASSWORD, cm.Decimal("30.0"))),
+        Expect(r"START REPLICA %s", params=("db1",)),
+        show(row()),
+    ])
+    assert result["changed"] is True
+    assert result["queries"][1] == "CHANGE MASTER 'db1' TO MASTER_PASSWORD='********', MASTER_HEARTBEAT_PERIOD=30.0"
+    assert result["diff"]["after"]["primary_password"] == "********" and PASSWORD not in str(result)
 
 
 def test_one_option_stops_changes_and_restarts_only_that_connection():

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 
 from ansible_collections.replkit.mariadb.plugins.module_utils import change_master as cm
 from ansible_collections.replkit.mariadb.plugins.modules import mariadb_multisource as module
-from ansible_collections.replkit.mariadb.tests.unit.fake_db import Expect, run_module_main
+from ansible_collections.replkit.mariadb.tests.unit.fake_db import Expect, master_info_text, run_module_main
 
 CONNECT = "ansible_collections.replkit.mariadb.plugins.module_utils.mariadb.connect"
 PASSWORD = "p'a\"s\\s;wd"
@@ -40,6 +42,14 @@ def sources_are_other_servers(monkeypatch):
     monkeypatch.setattr(cm, "probe_source", lambda *args: (1, None))
 
 
+@pytest.fixture
+def datadir(tmp_path):
+    """The replica's data directory, where db1 (h1) and db2 (h2) store PASSWORD; its SELECT @@datadir answer."""
+    for name, host in (("db1", "h1"), ("db2", "h2")):
+        (tmp_path / ("master-%s.info" % name)).write_text(master_info_text(host, "repl", PASSWORD), encoding="utf-8")
+    return tmp_path, Expect(r"SELECT @@datadir AS datadir", rows=[{"datadir": str(tmp_path)}])
+
+
 def run(args, script, check_mode=False):
     return run_module_main(module, dict(LOGIN, _ansible_check_mode=check_mode, **args), script, CONNECT)
 
@@ -71,24 +81,24 @@ def test_check_mode_sends_no_write():
     assert all(statement.startswith(("SELECT", "SHOW")) for statement, _params in cursor.executed)
 
 
-def test_everything_in_place_is_unchanged():
-    result, _cursor = run(TWO, [VERSION, show(row("db1", "h1"), row("db2", "h2"))])
+def test_everything_in_place_is_unchanged(datadir):
+    result, _cursor = run(TWO, [VERSION, show(row("db1", "h1"), row("db2", "h2")), datadir[1]])
     assert result["changed"] is False and result["queries"] == []
     assert [item["action"] for item in result["connections"]] == ["unchanged", "unchanged"]
 
 
-def test_unlisted_connection_means_per_connection_starts_and_is_kept_without_purge():
+def test_unlisted_connection_means_per_connection_starts_and_is_kept_without_purge(datadir):
     result, _cursor = run(dict(connections=[entry("db1", "h1"), entry("db2", "h2")]), [
-        VERSION, show(row("db1", "h1", running=False), row("db2", "h2", running=False), row("db3", "h3")),
+        VERSION, show(row("db1", "h1", running=False), row("db2", "h2", running=False), row("db3", "h3")), datadir[1],
         Expect(r"START REPLICA %s", params=("db1",)), Expect(r"START REPLICA %s", params=("db2",)),
         show(row("db1", "h1"), row("db2", "h2"), row("db3", "h3")),
     ])
     assert result["queries"] == ["START REPLICA 'db1'", "START REPLICA 'db2'"]
 
 
-def test_purge_removes_unlisted_named_connections_but_never_the_default_one():
+def test_purge_removes_unlisted_named_connections_but_never_the_default_one(datadir):
     result, _cursor = run(dict(connections=[entry("db1", "h1")], purge=True), [
-        VERSION, show(row("", "h0"), row("db1", "h1"), row("DB3", "h3"), row("db4", "h4", running=False)),
+        VERSION, show(row("", "h0"), row("db1", "h1"), row("DB3", "h3"), row("db4", "h4", running=False)), datadir[1],
         Expect(r"STOP REPLICA %s", params=("DB3",)), Expect(r"RESET REPLICA %s ALL", params=("DB3",)),
         Expect(r"RESET REPLICA %s ALL", params=("db4",)),
         show(row("", "h0"), row("db1", "h1")),
@@ -99,10 +109,10 @@ def test_purge_removes_unlisted_named_connections_but_never_the_default_one():
     assert set(result["diff"]["before"]) == {"DB3", "db4", "db1"} and set(result["diff"]["after"]) == {"db1"}
 
 
-def test_present_restarts_only_changed_running_connections():
+def test_present_restarts_only_changed_running_connections(datadir):
     connections = [entry("db1", "h1", primary_delay=5), entry("db2", "h2", primary_delay=5)]
     result, _cursor = run(dict(connections=connections, state="present"), [
-        VERSION, show(row("db1", "h1"), row("db2", "h2", running=False)),
+        VERSION, show(row("db1", "h1"), row("db2", "h2", running=False)), datadir[1],
         Expect(r"STOP REPLICA %s", params=("db1",)),
         Expect(r"CHANGE MASTER %s TO MASTER_HEARTBEAT_PERIOD=%s, MASTER_DELAY=%s", params=("db1", cm.Decimal("30.0"), 5)),
         Expect(r"CHANGE MASTER %s TO MASTER_HEARTBEAT_PERIOD=%s, MASTER_DELAY=%s", params=("db2", cm.Decimal("30.0"), 5)),
@@ -137,9 +147,9 @@ def test_all_problems_found_on_the_server_are_reported_before_any_write(monkeypa
     assert len(cursor.executed) == 4
 
 
-def test_skip_events_is_explicit_and_always_changed():
+def test_skip_events_is_explicit_and_always_changed(datadir):
     result, _cursor = run(dict(TWO, skip_events=dict(connection="DB2", count=2)), [
-        VERSION, show(row("db1", "h1"), row("db2", "h2", Slave_SQL_Running="No", Last_SQL_Errno=1062)),
+        VERSION, show(row("db1", "h1"), row("db2", "h2", Slave_SQL_Running="No", Last_SQL_Errno=1062)), datadir[1],
         Expect(r"STOP REPLICA %s", params=("DB2",)),
         Expect(r"SET @@SESSION.default_master_connection = %s", params=("DB2",)),
         Expect(r"SET GLOBAL sql_slave_skip_counter = %s", params=(2,)),
@@ -155,3 +165,43 @@ def test_skip_events_count_must_be_positive():
     result, cursor = run(dict(TWO, skip_events=dict(connection="db2", count=0)), [])
     assert result["failed"] and "skip_events.count must be between 1" in result["msg"]
     assert cursor.executed == []
+
+
+def test_a_rotated_password_is_sent_and_restarts_only_that_connection(datadir):
+    path, query = datadir
+    (path / "master-db2.info").write_text(master_info_text("h2", "repl", "old password"), encoding="utf-8")
+    result, _cursor = run(TWO, [
+        VERSION, show(row("db1", "h1"), row("db2", "h2")), query,
+        Expect(r"STOP REPLICA %s", params=("db2",)),
+        Expect(r"CHANGE MASTER %s TO MASTER_PASSWORD=%s, MASTER_HEARTBEAT_PERIOD=%s",
+               params=("db2", PASSWORD, cm.Decimal("30.0"))),
+        Expect(r"START REPLICA %s", params=("db2",)),
+        show(row("db1", "h1"), row("db2", "h2")),
+    ])
+    assert [(item["name"], item["action"]) for item in result["connections"]] == [("db1", "unchanged"), ("db2", "updated")]
+    assert PASSWORD not in str(result) and "old password" not in str(result)
+    assert result["connections"][1]["options"]["primary_password"] == "********"
+
+
+def test_on_create_leaves_a_rotated_password_alone(datadir):
+    path, _query = datadir
+    (path / "master-db2.info").write_text(master_info_text("h2", "repl", "old password"), encoding="utf-8")
+    result, _cursor = run(dict(TWO, update_password="on_create"), [VERSION, show(row("db1", "h1"), row("db2", "h2"))])
+    assert result["changed"] is False
+
+
+def test_an_unreadable_stored_password_is_sent_with_a_warning(datadir):
+    path, query = datadir
+    (path / "master-db1.info").unlink()
+    with mock.patch.object(module.ReplkitModule, "warn") as warn:
+        result, _cursor = run(TWO, [
+            VERSION, show(row("db1", "h1"), row("db2", "h2")), query,
+            Expect(r"STOP REPLICA %s", params=("db1",)),
+            Expect(r"CHANGE MASTER %s TO MASTER_PASSWORD=%s, MASTER_HEARTBEAT_PERIOD=%s",
+                   params=("db1", PASSWORD, cm.Decimal("30.0"))),
+            Expect(r"START REPLICA %s", params=("db1",)),
+            show(row("db1", "h1"), row("db2", "h2")),
+        ])
+    assert result["changed"] is True
+    assert "connection 'db1': the stored password cannot be compared (cannot read %s/master-db1.info" % path in (
+        warn.call_args.args[0])
