@@ -22,36 +22,69 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_inventory import control_problem, problem
+
 FILTER_KEYS = ("replicate_do_db", "replicate_ignore_db", "replicate_do_table", "replicate_ignore_table",
                "replicate_wild_do_table", "replicate_wild_ignore_table")
 _LOG_BIN_LINE = re.compile(r"^\s*log[_-]bin\s*(=|$)")
 _RELAY_LOG_LINE = re.compile(r"^\s*relay[_-]log\s*(=|$)")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# The name of a setting in the option file: a line "name = value" reads back only with a plain name.
+_OPTION_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 REPLICA_NET_TIMEOUT = 10
 
 
 class ServerOptionsError(ValueError):
-    """A value that cannot be written to an option file safely."""
+    """Values that cannot be written to an option file safely; ``problems`` holds one message per value."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
 
 
-def _checked(host, what, value):
-    text = str(value)
-    if _CONTROL.search(text):
-        raise ServerOptionsError(
-            "%s: %s %r contains a newline or another control character; in the option file it would become a line of "
-            "its own. Fix the value in the inventory." % (host, what, text))
-    return value
+def _check(host, variable, value, problems):
+    """Add a problem when ``value``, as written to the option file, holds a control character."""
+    issue = control_problem(host, variable, str(value))
+    if issue:
+        problems.append(issue)
+
+
+def _filter_lines(host, connections, problems):
+    lines = []
+    # Connections are in the order of the host's mariadb_sources entries (the planner refuses a plan otherwise).
+    for index, connection in enumerate(connections or []):
+        filters = connection.get("filters") or {}
+        if any(filters.get(key) for key in FILTER_KEYS):
+            _check(host, "mariadb_sources[%d].connection_name" % index, connection["name"], problems)
+        for key in FILTER_KEYS:
+            for position, value in enumerate(filters.get(key) or []):
+                _check(host, "mariadb_sources[%d].%s[%d]" % (index, key, position), value, problems)
+                lines.append("%s.%s = %s" % (connection["name"], key, value))
+    return lines
 
 
 def filter_lines(host, connections):
-    """``connection.replicate_* = value`` lines (seed 003's per-connection syntax), in a stable order."""
-    lines = []
-    for connection in connections or []:
-        for key in FILTER_KEYS:
-            for value in (connection.get("filters") or {}).get(key) or []:
-                what = "mariadb_sources entry %s: filter %s" % (connection["source"], key)
-                lines.append("%s.%s = %s" % (connection["name"], key, _checked(host, what, value)))
+    """``connection.replicate_* = value`` lines (seed 003's per-connection syntax), in a stable order.
+
+    Raises ServerOptionsError naming every value (by its place in ``mariadb_sources``) that holds a control
+    character.
+    """
+    problems = []
+    lines = _filter_lines(host, connections, problems)
+    if problems:
+        raise ServerOptionsError(problems)
     return lines
+
+
+def _extra_problems(host, extra):
+    problems = []
+    for name, value in extra.items():
+        if not isinstance(name, str) or not _OPTION_NAME.match(name):
+            problems.append(problem(host, "server_extra_settings", "the key %r is not an option name" % (name,),
+                                    "use the option's name (letters, digits, '_', '-' and '.'), for example "
+                                    "max_connections"))
+            continue
+        _check(host, "server_extra_settings.%s" % name, value, problems)
+    return problems
 
 
 def held_log_bin(previous_lines):
@@ -70,10 +103,21 @@ def server_option_settings(host, node, previous_lines=(), binlog_format="ROW", l
 
     Returns ``file`` (name -> value, the [mariadbd] settings), ``runtime`` (name -> value, compared with
     the running server; ``log_bin`` as the server reports it; ``relay_log`` only on replicas and where the
-    file held it) and ``filter_lines``.
+    file held it) and ``filter_lines``. Raises ServerOptionsError listing every value that cannot be
+    written to the option file (one with a newline or another control character, an extra setting whose
+    key is no option name), naming the host and the variable.
     """
+    problems = []
+    for variable, value in (("server_binlog_format", binlog_format), ("server_log_bin_basename", log_bin_basename),
+                            ("server_relay_log", relay_log)):
+        if value:
+            _check(host, variable, value, problems)
+    extra = dict(extra or {})
+    problems.extend(_extra_problems(host, extra))
+    lines = _filter_lines(host, node.get("connections"), problems)
+    if problems:
+        raise ServerOptionsError(problems)
     log_bin = bool(node.get("log_bin")) or held_log_bin(previous_lines)
-    relay_log = _checked(host, "server_relay_log", relay_log) if relay_log else relay_log
     dynamic = {
         "server_id": node.get("server_id"),
         "gtid_domain_id": node.get("gtid_domain_id"),
@@ -94,23 +138,23 @@ def server_option_settings(host, node, previous_lines=(), binlog_format="ROW", l
     dynamic = {name: value for name, value in dynamic.items() if value is not None}
     static_file, static_running = {}, {}
     if log_bin:
-        static_file["log_bin"] = _checked(host, "server_log_bin_basename", log_bin_basename)
+        static_file["log_bin"] = log_bin_basename
         static_running.update(log_bin=True, log_bin_basename=log_bin_basename)
     if node.get("log_slave_updates"):
         static_file["log_slave_updates"] = True
         static_running["log_slave_updates"] = True
+    # The port replicas are pointed at (mariadb_port); with Debian's socket activation the server role points
+    # the socket unit there too, as the server then ignores this setting.
+    if node.get("port"):
+        static_file["port"] = static_running["port"] = int(node["port"])
     # Only where it matters: a server that never replicates does not restart for a relay log name. Kept
     # once written, since renaming relay logs under an existing connection keeps MariaDB from starting.
     if relay_log and (node.get("connections") or held_relay_log(previous_lines)):
         static_file["relay_log"] = static_running["relay_log"] = relay_log
-    extra = dict(extra or {})
-    for name, value in extra.items():
-        _checked(host, "server_extra_settings key", name)
-        _checked(host, "server_extra_settings.%s" % name, value)
     return {
         "file": dict(dynamic, **static_file, **extra),
         "runtime": dict(dynamic, **static_running, **extra),
-        "filter_lines": filter_lines(host, node.get("connections")),
+        "filter_lines": lines,
     }
 
 

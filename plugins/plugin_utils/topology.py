@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The topology planner: turn the inventory into every host's replication settings and connections.
 
-``plan_topology(host_vars, hosts)`` reads each host's ``mariadb_*`` variables (see
+``plan_topology(host_vars, hosts, groups)`` reads each host's ``mariadb_*`` variables (see
 docs/topology.md), checks the whole replication graph and returns host -> plan. It
 touches no server: an invalid inventory raises TopologyError listing every problem
 (one per line, each naming hosts, variable and fix) before any server is changed.
@@ -11,13 +11,17 @@ touches no server: an invalid inventory raises TopologyError listing every probl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_graph import Graph
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_inventory import (
-    CONTRACT_VARS, check_host, problem)
+    CONTRACT_VARS, address_fault, check_host, control_characters, problem)
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_settings import (
-    allocate_auto_increment, allocate_domains, allocate_server_ids, domain_owners, inherited_spacing, origin_of)
+    allocate_auto_increment, allocate_domains, allocate_server_ids, domain_owners, inherited_spacing, origins)
 
 MIN_PARALLEL_THREADS = 4
+# How many hosts of a group a message lists before "and N more".
+LISTED_GROUP_HOSTS = 10
 
 
 class TopologyError(ValueError):
@@ -40,14 +44,70 @@ def read_host_vars(host_vars, host):
     return {key: variables[key] for key in CONTRACT_VARS if key in variables}
 
 
+class Inventory:
+    """What the planner knows of the inventory beyond the planned hosts: its other hosts and its groups."""
+
+    def __init__(self, host_vars, groups=None):
+        """``host_vars``: host -> variables (hostvars); ``groups``: group -> hosts (Ansible's ``groups``), or names."""
+        self.host_vars = host_vars
+        if isinstance(groups, Mapping):
+            self.groups = {str(name): _host_list(members) for name, members in groups.items()}
+        else:
+            self.groups = {str(name): None for name in groups or ()}
+
+    def has_host(self, name):
+        """True when the inventory holds a host of that name (planned or not)."""
+        try:
+            return name in self.host_vars
+        except TypeError:
+            return False
+
+    def group_hosts(self, name):
+        """A group's hosts as text ("a, b, c"), "" when they are not known; None when ``name`` is no group."""
+        if name not in self.groups:
+            return None
+        members = self.groups[name]
+        if members is None:
+            return ""
+        shown = ", ".join(members[:LISTED_GROUP_HOSTS]) or "none"
+        more = len(members) - LISTED_GROUP_HOSTS
+        return shown + (" and %d more" % more if more > 0 else "")
+
+
+def _host_list(members):
+    if isinstance(members, (str, bytes)) or not hasattr(members, "__iter__"):
+        return None
+    return sorted(str(member) for member in members)
+
+
+def _unknown_host_problem(host, variable, name, inventory, planned):
+    """Why ``name``, given where a planned host is expected, is not one: a group, a host left out, or unknown."""
+    members = inventory.group_hosts(name)
+    if members is not None:
+        what = "%s%r is a group of the inventory, not a host%s" % ("source " if planned else "", name,
+                                                                  " (its hosts: %s)" % members if members else "")
+        if planned:
+            return problem(host, variable, what, "list the source host by its inventory name, one entry per source")
+        return problem(host, variable, what, "pass the group's hosts instead, for example groups[%r]" % name)
+    if planned and inventory.has_host(name):
+        return problem(host, variable, "source %r is not a host of the topology: it is in the inventory, but not among "
+                       "the hosts planned" % name,
+                       "add %s to the topology group (the hosts the plan is made for, for example "
+                       "groups['mariadb']) or fix the name" % name)
+    if planned:
+        return problem(host, variable, "source %r is not a host of this inventory (or play)" % name,
+                       "add %s to the inventory or fix the name (with --limit, plan with the whole topology, "
+                       "for example groups['all'])" % name)
+    return problem(host, variable, "%r is not a host of the inventory (hostvars has no such host)" % name,
+                   "remove it, or add the host to the inventory")
+
+
 # ---------------------------------------------------------------- edges
 
-def _edge_problems(host, source, seen_hosts, seen_names, names):
+def _edge_problems(host, source, seen_hosts, seen_names, names, inventory):
     """Why ``host`` cannot replicate from ``source`` (None when it can), given the entries before it."""
     if source.host not in names:
-        return problem(host, "mariadb_sources", "source %r is not a host of this inventory (or play)" % source.host,
-                       "add %s to the inventory or fix the name (with --limit, plan with the whole topology, "
-                       "for example groups['all'])" % source.host)
+        return _unknown_host_problem(host, "mariadb_sources", source.host, inventory, planned=True)
     if source.host == host:
         return problem(host, "mariadb_sources", "%s lists itself as a source (a ring of one)" % host,
                        "remove it; a ring needs two or more servers")
@@ -62,14 +122,15 @@ def _edge_problems(host, source, seen_hosts, seen_names, names):
     return None
 
 
-def check_edges(specs, problems):
-    """host -> list of its valid SourceSpec; reports unknown sources, self-loops, repeats, name clashes."""
+def check_edges(specs, problems, inventory=None):
+    """host -> list of its valid SourceSpec; reports unknown sources (or groups), self-loops, repeats, name clashes."""
+    inventory = inventory or Inventory({})
     names = set(specs)
     edges = {}
     for host in sorted(specs):
         seen_hosts, seen_names, valid = set(), {}, []
         for source in specs[host].sources:
-            issue = _edge_problems(host, source, seen_hosts, seen_names, names)
+            issue = _edge_problems(host, source, seen_hosts, seen_names, names, inventory)
             if issue:
                 problems.append(issue)
                 continue
@@ -101,10 +162,35 @@ def _address_problems(specs):
             for (address, port), hosts in sorted(by_address.items()) if len(hosts) > 1]
 
 
-def _cycle_problems(graph, writable):
+def _derived_address_problems(specs, graph):
+    """Replication addresses taken from ansible_host or the inventory name that cannot be one, where one is used.
+
+    An explicit mariadb_replication_host is checked with the host's variables; a derived address only on a host
+    that replicates or is replicated from, since only there it reaches CHANGE MASTER or an account's host.
+    """
+    found = []
+    for host in graph.hosts:
+        spec = specs[host]
+        if spec.address_origin == "mariadb_replication_host" or not (graph.sources_of[host] or graph.replicas_of[host]):
+            continue
+        fault = address_fault(spec.replication_host)
+        if fault is None:
+            continue
+        what, fix = fault
+        fix = "set mariadb_replication_host to the address the other servers reach %s at: %s" % (host, fix)
+        if spec.address_origin == "ansible_host":
+            found.append(problem(host, "ansible_host", "%r, the replication address since mariadb_replication_host is "
+                                 "not set, %s" % (spec.replication_host, what), fix))
+        else:
+            found.append(problem(host, "mariadb_replication_host", "not set, nor ansible_host, so the inventory "
+                                 "name %r is the replication address, and it %s" % (host, what), fix))
+    return found
+
+
+def _cycle_problems(graph, writable, fed):
     found = []
     for cycle in graph.cycles():
-        if not any(writable[node] for member in cycle for node in graph.ancestors(member)):
+        if not any(member in fed for member in cycle):
             found.append(problem(cycle, "mariadb_writable",
                                  "these hosts replicate from each other in a cycle, but none of them and no host upstream "
                                  "is writable, so no data would ever flow (a host with sources defaults to read-only)",
@@ -229,37 +315,48 @@ def host_plan(host, context):
     }
 
 
-def _host_names(host_vars, hosts, problems):
-    names = list(host_vars) if hosts is None else list(hosts)
-    bad = [name for name in names if not isinstance(name, str) or not name]
+def _host_names(inventory, hosts, problems):
+    """The planned host names, sorted; a name that is no string, a group or not in the inventory is a problem."""
+    names = list(inventory.host_vars) if hosts is None else list(hosts)
+    bad = [name for name in names if not isinstance(name, str) or not name or control_characters(name)]
     if bad:
         problems.append(problem("(inventory)", "hosts", "%r are not host names" % (bad,), "pass a list of host names"))
-    return sorted({name for name in names if isinstance(name, str) and name})
+    names = sorted({name for name in names if name not in bad})
+    if hosts is not None:
+        problems.extend(_unknown_host_problem("(inventory)", "hosts", name, inventory, planned=False)
+                        for name in names if not inventory.has_host(name))
+    return names
 
 
-def plan_topology(host_vars, hosts=None):
+def plan_topology(host_vars, hosts=None, groups=None):
     """host -> plan for ``hosts`` (default: every host of ``host_vars``).
 
-    Raises TopologyError listing every problem, sorted (so grouped by host).
+    ``groups`` (optional): the inventory's groups, group -> hosts as Ansible's ``groups``, so that a group
+    named where a host belongs is reported as one. Raises TopologyError listing every problem, sorted (so
+    grouped by host).
     """
     problems = []
-    names = _host_names(host_vars, hosts, problems)
+    inventory = Inventory(host_vars, groups)
+    names = _host_names(inventory, hosts, problems)
     specs = {name: check_host(name, read_host_vars(host_vars, name), problems) for name in names}
-    edges = check_edges(specs, problems)
+    edges = check_edges(specs, problems, inventory)
     graph = Graph(names, {host: [source.host for source in edges[host]] for host in names})
     writable = {host: specs[host].writable if specs[host].writable is not None else not edges[host] for host in names}
+    fed = graph.reached_from([host for host in names if writable[host]])
+    problems.extend(_derived_address_problems(specs, graph))
     problems.extend(_address_problems(specs))
-    problems.extend(_cycle_problems(graph, writable))
+    problems.extend(_cycle_problems(graph, writable, fed))
     problems.extend(_relay_problems(specs, graph, writable))
     owners = domain_owners(graph, writable)
+    origin = origins(graph, owners)
     writer_spacing, grouped = allocate_auto_increment(specs, graph, writable, problems)
     spacing = {host: writer_spacing[host] if host in writer_spacing
-               else inherited_spacing(host, specs, writer_spacing, origin_of(host, graph, owners)) for host in names}
+               else inherited_spacing(host, specs, writer_spacing, origin[host]) for host in names}
     problems.extend(_offset_problems({host: specs[host] for host in names if host not in grouped}, spacing))
     context = {
         "specs": specs, "graph": graph, "writable": writable, "edges": edges, "spacing": spacing,
         "server_ids": allocate_server_ids(specs, problems),
-        "domains": allocate_domains(specs, graph, owners, problems),
+        "domains": allocate_domains(specs, graph, owners, origin, problems),
     }
     if problems:
         raise TopologyError(sorted(set(problems)))

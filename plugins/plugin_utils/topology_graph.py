@@ -46,6 +46,35 @@ class Graph:
             self._ancestors[host] = _walk(host, self.sources_of)
         return self._ancestors[host]
 
+    def reached_from(self, hosts):
+        """Every host the events of any of ``hosts`` arrive at, ``hosts`` included (one walk for all of them)."""
+        return _walk(hosts, self.replicas_of)
+
+    def components_upstream_first(self):
+        """Each strongly connected component once, every one after the components it replicates from.
+
+        Kahn's algorithm on the graph of components: linear, iterative, and in a deterministic order.
+        """
+        components = sorted(set(self.component_of.values()))
+        waiting = {}
+        downstream = {component: [] for component in components}
+        for component in components:
+            upstream = {self.component_of[source] for member in component for source in self.sources_of[member]}
+            upstream.discard(component)
+            waiting[component] = len(upstream)
+            for other in sorted(upstream):
+                downstream[other].append(component)
+        ready = [component for component in reversed(components) if not waiting[component]]
+        order = []
+        while ready:
+            component = ready.pop()
+            order.append(component)
+            for other in reversed(downstream[component]):
+                waiting[other] -= 1
+                if not waiting[other]:
+                    ready.append(other)
+        return order
+
     def cycles(self):
         """Each cycle (strongly connected group of 2+ hosts) once, as a sorted tuple, in sorted order."""
         return sorted({component for component in self.component_of.values() if len(component) > 1})
@@ -55,6 +84,8 @@ class Graph:
 
         The host's own events are left out: a server skips events carrying its own server_id.
         """
+        if len(self.sources_of[host]) < 2:
+            return False
         seen = set()
         for source in self.sources_of[host]:
             origins = self.ancestors(source) - {host}
@@ -65,9 +96,12 @@ class Graph:
 
 
 def _walk(start, neighbours):
-    """Hosts reachable from ``start`` along ``neighbours`` (iterative, so deep chains do not hit recursion limits)."""
-    found = {start}
-    todo = [start]
+    """Hosts reachable from ``start`` (a host, or a list of hosts) along ``neighbours``, ``start`` included.
+
+    Iterative, so deep chains do not hit recursion limits.
+    """
+    found = set(start) if isinstance(start, (list, tuple, set, frozenset)) else {start}
+    todo = list(found)
     while todo:
         for nxt in neighbours[todo.pop()]:
             if nxt not in found:

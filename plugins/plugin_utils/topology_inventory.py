@@ -10,6 +10,7 @@ check is replaced by "not given", which lets the graph checks still run on the r
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import NamedTuple
 
@@ -41,6 +42,15 @@ FALSE_WORDS = frozenset(("false", "no", "off", "0"))
 # A per-connection filter is written to the option file as NAME.replicate_do_db=...; keep NAME a plain word there.
 OPTION_FILE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 NOT_NAME_CHARS = re.compile(r"[^A-Za-z0-9_]")
+# What ends a line of an option file or breaks an SQL statement: the C0 and C1 control characters, DEL, and the
+# Unicode line and paragraph separators (Python's splitlines, which reads the option file back, breaks there too).
+CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL_NAMES = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", "\x00": "a NUL character"}
+CONTROL_FIX = ("remove it: the value is written to the server's option file or into SQL, where a control character "
+               "breaks the line (a newline starts a line of its own)")
+# A host name or address a replication account can be scoped to, once IP addresses are set apart.
+NOT_ADDRESS_CHARS = re.compile(r"[^A-Za-z0-9.-]")
+GRANT_WILDCARDS = ("%", "_")
 
 
 class SourceSpec(NamedTuple):
@@ -80,12 +90,68 @@ class HostSpec(NamedTuple):
     slave_parallel_mode: str | None
     seed: str | None
     seed_method: str | None
+    # Where replication_host came from: mariadb_replication_host, ansible_host or the inventory name.
+    address_origin: str = "mariadb_replication_host"
 
 
 def problem(hosts, variable, what, fix):
     """One line of the planner's report: who, which variable, what is wrong, what to do."""
     who = ", ".join(hosts) if isinstance(hosts, (list, tuple)) else hosts
     return "%s: %s: %s; %s." % (who, variable, what, fix)
+
+
+def control_characters(text):
+    """The control characters in ``text`` described ("a newline (U+000A)"), or "" when it has none."""
+    found = sorted(set(CONTROL_CHARS.findall(text)))
+    return ", ".join("%s (U+%04X)" % (CONTROL_NAMES.get(char, "a control character"), ord(char)) for char in found)
+
+
+def control_problem(host, variable, text):
+    """The problem of a string that holds a control character, or None when it holds none."""
+    found = control_characters(text)
+    if not found:
+        return None
+    return problem(host, variable, "%r contains %s" % (text, found), CONTROL_FIX)
+
+
+def address_fault(value):
+    """(what is wrong, fix) when ``value`` cannot be a replication address, else None.
+
+    The address is what replicas connect to and what the replication account on a source is scoped to
+    (``CREATE USER 'repl'@'address'``): one DNS name or IP address, without a port and without the grant
+    wildcards ``%`` and ``_``. ``what`` reads after the value ("'db1:3307' ends in a port ...").
+    """
+    if not isinstance(value, str) or not value.strip():
+        return "is not a non-empty string", "give the host name or IP address replicas use to reach this host"
+    found = control_characters(value)
+    if found:
+        return "contains %s" % found, "remove it; give one host name or IP address"
+    if any(char.isspace() for char in value):
+        return "contains a space", "give one host name or IP address, without spaces"
+    try:
+        ipaddress.ip_address(value)
+        literal = True
+    except ValueError:
+        literal = False
+    if value.startswith("["):
+        return ("is an address in brackets", "write an IPv6 address without brackets, and a port in mariadb_port")
+    if ":" in value and not literal:
+        name, _colon, port = value.rpartition(":")
+        if port.isdigit() and name and ":" not in name:
+            return ("ends in a port (:%s)" % port,
+                    "give the address alone (%s) and the port in mariadb_port (mariadb_port: %s)" % (name, port))
+        return "has a ':' but is not an IPv6 address", "give one host name or IP address, and a port in mariadb_port"
+    wildcards = [char for char in GRANT_WILDCARDS if char in value]
+    if wildcards:
+        return ("contains %s, a wildcard in the host part of a MariaDB account (the replication account scoped to "
+                "it would match other hosts too)" % " and ".join("'%s'" % char for char in wildcards),
+                "give the IP address, or a DNS name without % and _")
+    if not literal:
+        others = sorted(set(NOT_ADDRESS_CHARS.findall(value)))
+        if others:
+            return ("contains %s, which a host name or IP address cannot hold" % ", ".join(map(repr, others)),
+                    "give a DNS name (a-z, 0-9, '.' and '-') or an IP address")
+    return None
 
 
 def derived_connection_name(source_host):
@@ -149,17 +215,32 @@ def check_choice(host, variable, value, choices, problems):
 
 
 def check_text(host, variable, value, problems):
-    """``value`` if it is a non-empty string, else None (and a problem)."""
+    """``value`` if it is a non-empty string without control characters, else None (and a problem)."""
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
         problems.append(problem(host, variable, "%r is not a non-empty string" % (value,), "give a host name, address or path"))
         return None
+    issue = control_problem(host, variable, value)
+    if issue:
+        problems.append(issue)
+        return None
+    return value
+
+
+def check_address(host, variable, value, problems):
+    """``value`` if it can be a replication address (see address_fault), else None (and a problem)."""
+    if value is None:
+        return None
+    fault = address_fault(value)
+    if fault:
+        problems.append(problem(host, variable, "%r %s" % (value, fault[0]), fault[1]))
+        return None
     return value
 
 
 def check_string_list(host, variable, value, problems):
-    """``value`` as a list of non-empty strings ([] when not given)."""
+    """``value`` as a list of non-empty strings without control characters ([] when not given or invalid)."""
     if value is None:
         return []
     if not isinstance(value, (list, tuple)):
@@ -168,7 +249,10 @@ def check_string_list(host, variable, value, problems):
     if not all(isinstance(item, str) and item.strip() for item in value):
         problems.append(problem(host, variable, "every item must be a non-empty string", "remove the other items"))
         return []
-    return list(value)
+    issues = [control_problem(host, "%s[%d]" % (variable, index), item) for index, item in enumerate(value)]
+    issues = [issue for issue in issues if issue]
+    problems.extend(issues)
+    return [] if issues else list(value)
 
 
 # ---------------------------------------------------------------- one source entry
@@ -201,6 +285,10 @@ def _check_connection_name(host, where, entry, source_host, filters, problems):
         problems.append(problem(host, where + ".connection_name", "%r is not a non-empty string" % (given,),
                                 "give a short name, or remove it to use the source's name"))
         return derived_connection_name(source_host), False
+    issue = control_problem(host, where + ".connection_name", given)
+    if issue:
+        problems.append(issue)
+        return derived_connection_name(source_host), False
     if len(given) > MAX_CONNECTION_NAME:
         problems.append(problem(host, where + ".connection_name",
                                 "%r has %d characters, MariaDB needs fewer than 64 (it becomes a file name suffix)"
@@ -227,8 +315,9 @@ def _check_ssl(host, where, entry, problems):
 def check_source(host, index, entry, problems):
     """One ``mariadb_sources`` item as a SourceSpec, or None when it names no usable host."""
     where = "mariadb_sources[%d]" % index
+    host_variable = where + ".host"
     if isinstance(entry, str):
-        entry = {"host": entry}
+        entry, host_variable = {"host": entry}, where
     if not isinstance(entry, dict):
         problems.append(problem(host, where, "%r is neither a host name nor a mapping" % (entry,),
                                 "give the source's inventory name, or a mapping with at least host:"))
@@ -241,6 +330,11 @@ def check_source(host, index, entry, problems):
     if not isinstance(source_host, str) or not source_host.strip():
         problems.append(problem(host, where + ".host", "missing or not a host name (%r)" % (source_host,),
                                 "set host: to the source's inventory name"))
+        return None
+    found = control_characters(source_host)
+    if found:
+        problems.append(problem(host, host_variable, "%r contains %s, so it names no host" % (source_host, found),
+                                "give the source's inventory name"))
         return None
     filters = _check_filters(host, where, entry, problems)
     name, name_given = _check_connection_name(host, where, entry, source_host, filters, problems)
@@ -287,8 +381,17 @@ def check_host(name, host_vars, problems):
     def get(key):
         return host_vars.get(key)
 
-    address = (check_text(name, "mariadb_replication_host", get("mariadb_replication_host"), problems)
-               or (get("ansible_host") if isinstance(get("ansible_host"), str) and get("ansible_host") else name))
+    given = get("mariadb_replication_host")
+    address = check_address(name, "mariadb_replication_host", given, problems)
+    if address is not None:
+        origin = "mariadb_replication_host"
+    elif isinstance(get("ansible_host"), str) and get("ansible_host"):
+        address, origin = get("ansible_host"), "ansible_host"
+    else:
+        address, origin = name, "inventory name"
+    if given is not None:
+        # Invalid, and reported above: the fallback only keeps the graph checks going, and is not checked again.
+        origin = "mariadb_replication_host"
     return HostSpec(
         name=name,
         sources=check_sources(name, get("mariadb_sources"), problems),
@@ -310,4 +413,5 @@ def check_host(name, host_vars, problems):
                                          PARALLEL_MODE_CHOICES, problems),
         seed=check_choice(name, "mariadb_seed", get("mariadb_seed"), SEED_CHOICES, problems),
         seed_method=check_choice(name, "mariadb_seed_method", get("mariadb_seed_method"), SEED_METHOD_CHOICES, problems),
+        address_origin=origin,
     )

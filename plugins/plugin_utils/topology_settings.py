@@ -65,31 +65,70 @@ def origin_of(host, graph, owners):
     """The domain owner a host takes its domain from: itself, else the first one up its first-listed sources.
 
     001: "All slaves of this master should have the same gtid_domain_id to allow easy failover".
+    A depth-first search, first-listed source first, with its own stack: a long relay chain does not hit
+    Python's recursion limit.
     """
-    visiting = set()
-
-    def search(node):
+    visited = set()
+    todo = [host]
+    while todo:
+        node = todo.pop()
+        if node in visited:
+            continue
         if node in owners:
             return node
-        visiting.add(node)
-        for source in graph.sources_of[node]:
-            if source not in visiting:
-                found = search(source)
-                if found is not None:
-                    return found
-        return None
+        visited.add(node)
+        todo.extend(source for source in reversed(graph.sources_of[node]) if source not in visited)
+    return None
 
-    return search(host)
+
+def _search_component(host, graph, owners, known):
+    """origin_of(host) for a host on a cycle, taking the origin of hosts outside its cycle from ``known``.
+
+    Entering a host of another component (one upstream) the search would find what a search from that host
+    finds, since nothing it passed through lies upstream of it; or nothing, and then nothing upstream is an owner.
+    """
+    visited = set()
+    todo = [host]
+    while todo:
+        node = todo.pop()
+        if node in visited:
+            continue
+        if node in owners:
+            return node
+        visited.add(node)
+        if node in known:
+            if known[node] is not None:
+                return known[node]
+            continue
+        todo.extend(source for source in reversed(graph.sources_of[node]) if source not in visited)
+    return None
+
+
+def origins(graph, owners):
+    """host -> origin_of(host, graph, owners) for every host, each chain walked once (not once per host on it).
+
+    Outside cycles a host's origin is itself when it owns a domain, else the first origin found up its sources
+    in order: the search from its first source has either found one or visited only hosts with none upstream.
+    """
+    found = {}
+    for component in graph.components_upstream_first():
+        if len(component) == 1:
+            host = component[0]
+            found[host] = host if host in owners else next(
+                (found[source] for source in graph.sources_of[host] if found.get(source) is not None), None)
+        else:
+            found.update({host: _search_component(host, graph, owners, found) for host in component})
+    return found
 
 
 def domain_owners(graph, writable):
     """Writers, plus hosts no writer feeds (their data has no other origin): each needs a domain of its own."""
-    return {host for host in graph.hosts
-            if writable[host] or not any(writable[node] for node in graph.ancestors(host))}
+    fed = graph.reached_from([host for host in graph.hosts if writable[host]])
+    return {host for host in graph.hosts if writable[host] or host not in fed}
 
 
-def allocate_domains(specs, graph, owners, problems):
-    """host -> gtid_domain_id: unique per owner; other hosts share their origin's domain."""
+def allocate_domains(specs, graph, owners, origin, problems):
+    """host -> gtid_domain_id: unique per owner; other hosts share their ``origin``'s domain (host -> origin)."""
     explicit = {host: specs[host].gtid_domain_id for host in owners if specs[host].gtid_domain_id is not None}
     problems.extend(duplicate_problems("mariadb_gtid_domain_id", explicit,
                                        "each writer needs a domain of its own, or their GTIDs conflict"))
@@ -98,7 +137,7 @@ def allocate_domains(specs, graph, owners, problems):
     domains = {}
     for host in graph.hosts:
         explicit_value = specs[host].gtid_domain_id
-        domains[host] = explicit_value if explicit_value is not None else owned[origin_of(host, graph, owners)]
+        domains[host] = explicit_value if explicit_value is not None else owned[origin[host]]
     return domains
 
 
@@ -150,6 +189,23 @@ def _free_offset(writer, size, increment, offset):
     return None
 
 
+def _no_room_problem(writer, group, specs, increment, offset):
+    """The problem of a writer that no offset fits, naming the hosts whose explicit settings take the room."""
+    size = increment[writer]
+    blockers = sorted(other for other in offset
+                      if any(offsets_collide(candidate, size, offset[other], increment[other])
+                             for candidate in range(1, size + 1)))
+    named = [host for host in [writer] + blockers
+             if specs[host].auto_increment_increment is not None or specs[host].auto_increment_offset is not None]
+    return problem(
+        sorted(set(named or [writer] + blockers)), "mariadb_auto_increment_increment/mariadb_auto_increment_offset",
+        "%s needs an auto_increment_offset, but with increment %d every offset from 1 to %d shares values with %s"
+        % (writer, size, size, ", ".join("%s (offset %d step %d)" % (other, offset[other], increment[other])
+                                         for other in blockers)),
+        "give the writers whose writes meet one shared increment of at least %d and distinct offsets, or remove these "
+        "settings to let the planner choose" % len(group))
+
+
 def _collision_problems(group, graph, increment, offset):
     found = []
     for index, first in enumerate(group):
@@ -189,9 +245,7 @@ def allocate_auto_increment(specs, graph, writable, problems):
                 offset[writer] = _free_offset(writer, increment[writer], increment, offset)
                 if offset[writer] is None:
                     del offset[writer]
-                    problems.append(problem(writer, "mariadb_auto_increment_increment",
-                                            "no auto_increment_offset from 1 to %d avoids the other writers' values"
-                                            % increment[writer], "raise the increment (at least the number of writers)"))
+                    problems.append(_no_room_problem(writer, group, specs, increment, offset))
         for writer in group:
             spacing[writer] = (increment[writer], offset.get(writer))
     return spacing, grouped

@@ -54,7 +54,7 @@ def test_hosts_must_be_a_list(hosts):
         topology_plan(PAIR, hosts)
 
 
-def _run_playbook(tmp_path, inventory):
+def _run_playbook(tmp_path, inventory, arguments="ansible_play_hosts_all"):
     playbook = tmp_path / "plan.yml"
     playbook.write_text(
         "- hosts: all\n"
@@ -62,7 +62,7 @@ def _run_playbook(tmp_path, inventory):
         "  tasks:\n"
         "    - name: Plan\n"
         "      ansible.builtin.set_fact:\n"
-        "        plan: \"{{ hostvars | replkit.mariadb.topology_plan(ansible_play_hosts_all) }}\"\n"
+        "        plan: \"{{ hostvars | replkit.mariadb.topology_plan(" + arguments + ") }}\"\n"
         "      run_once: true\n"
         "    - name: Write the plan\n"
         "      ansible.builtin.copy:\n"
@@ -94,3 +94,28 @@ def test_a_play_fails_before_any_task_changes_anything(tmp_path):
     assert "source 'ghost' is not a host of this inventory" in output
     assert "mariadb_server_id 1 is set on 2 hosts" in output
     assert not (tmp_path / "plan.json").exists()
+
+
+def test_a_play_passing_groups_as_the_preflight_role_does_names_a_group_given_as_a_source(tmp_path):
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(
+        "all:\n"
+        "  children:\n"
+        "    mariadb:\n"
+        "      children:\n"
+        "        primaries:\n"
+        "          hosts:\n"
+        "            p1: {mariadb_replication_host: 10.0.0.1}\n"
+        "            p2: {mariadb_replication_host: 10.0.0.2}\n"
+        "        replicas:\n"
+        "          hosts:\n"
+        "            r1: {mariadb_replication_host: 10.0.0.3, mariadb_sources: [primaries]}\n")
+    result = _run_playbook(tmp_path, inventory, "groups['mariadb'], groups")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "r1: mariadb_sources: source 'primaries' is a group of the inventory, not a host (its hosts: p1, p2)" in output
+    assert not (tmp_path / "plan.json").exists()
+    # The same call plans a valid inventory.
+    result = _run_playbook(tmp_path, INVENTORIES / "valid" / "ring.yml", "groups['mariadb'], groups")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(json.loads((tmp_path / "plan.json").read_text())) == ["d2", "m1", "m2", "m3", "r1"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
@@ -50,14 +52,52 @@ def test_filter_lines_in_a_stable_order():
 
 @pytest.mark.parametrize("node, kwargs, what", [
     (dict(REPLICA, connections=[{"name": "db1", "source": "db1", "filters": {"replicate_do_db": ["shop\nlog_bin=0"]}}]),
-     {}, "mariadb_sources entry db1: filter replicate_do_db"),
+     {}, "mariadb_sources[0].replicate_do_db[0]"),
+    (dict(REPLICA, connections=[
+        {"name": "a", "source": "a", "filters": {}},
+        {"name": "b", "source": "b", "filters": {"replicate_wild_do_table": ["s.%", "s.\tx"]}}]),
+     {}, "mariadb_sources[1].replicate_wild_do_table[1]"),
+    (dict(REPLICA, connections=[{"name": "db\n1", "source": "db1", "filters": {"replicate_do_db": ["shop"]}}]),
+     {}, "mariadb_sources[0].connection_name"),
     (PRIMARY, {"log_bin_basename": "bin\rlog"}, "server_log_bin_basename"),
+    (PRIMARY, {"binlog_format": "ROW\nlog_bin=0"}, "server_binlog_format"),
     (LONE, {"relay_log": "relay\x00"}, "server_relay_log"),
+    (LONE, {"relay_log": "relay\u2028x"}, "server_relay_log"),
     (LONE, {"extra": {"max_connections": "10\n[client]"}}, "server_extra_settings.max_connections"),
+    (LONE, {"extra": {"max_connections": "10\x85"}}, "server_extra_settings.max_connections"),
 ])
 def test_values_with_control_characters_are_refused_naming_host_and_variable(node, kwargs, what):
-    with pytest.raises(ServerOptionsError, match="^h: " + what.replace(".", "[.]")):
+    with pytest.raises(ServerOptionsError, match="^h: " + re.escape(what) + ": .* contains .*; remove it") as caught:
         server_option_settings("h", node, **kwargs)
+    assert len(caught.value.problems) == 1
+
+
+def test_filter_lines_refuse_a_newline_naming_the_entry():
+    with pytest.raises(ServerOptionsError, match=r"^r: mariadb_sources\[0\]\.replicate_do_db\[1\]: 'crm\\nx' contains "
+                                                 r"a newline \(U\+000A\)"):
+        filter_lines("r", [{"name": "db1", "source": "db1", "filters": {"replicate_do_db": ["shop", "crm\nx"]}}])
+
+
+@pytest.mark.parametrize("key", ["max connections", "a=b", "[client]", "x\ny", 5])
+def test_an_extra_setting_key_that_is_no_option_name_is_refused(key):
+    with pytest.raises(ServerOptionsError, match=r"^h: server_extra_settings: the key .* is not an option name"):
+        server_option_settings("h", LONE, extra={key: "1"})
+
+
+def test_every_bad_value_is_reported_at_once():
+    node = dict(REPLICA, connections=[{"name": "db1", "source": "db1", "filters": {"replicate_do_db": ["a\nb"]}}])
+    with pytest.raises(ServerOptionsError) as caught:
+        server_option_settings("h", node, relay_log="r\n", extra={"bad key": 1, "ok_key": "v\r"})
+    assert [line.split(": ")[1] for line in caught.value.problems] == [
+        "server_relay_log", "server_extra_settings", "server_extra_settings.ok_key",
+        "mariadb_sources[0].replicate_do_db[0]"]
+    assert str(caught.value).splitlines() == caught.value.problems
+
+
+def test_plain_values_and_per_connection_option_names_pass():
+    settings = server_option_settings("h", REPLICA, extra={"db1.replicate_do_db": "x", "loose-plugin_load_add": "a.so",
+                                                           "innodb_buffer_pool_size": "1G", "skip_name_resolve": True})
+    assert settings["file"]["loose-plugin_load_add"] == "a.so" and settings["runtime"]["skip_name_resolve"] is True
 
 
 def test_filter_reads_the_previous_file_text_and_reports_errors_as_filter_errors():
@@ -85,3 +125,9 @@ def test_restart_batches_are_half_of_the_writers_or_of_the_read_only_nodes_at_le
     assert server_restart_batch({}, True) == 1
     with pytest.raises(AnsibleFilterError, match="expects the topology plan"):
         server_restart_batch([], True)
+
+
+def test_the_planned_port_is_written_and_compared_with_the_running_server():
+    settings = server_option_settings("a", dict(LONE, port=3307))
+    assert settings["file"]["port"] == 3307 and settings["runtime"]["port"] == 3307
+    assert "port" not in server_option_settings("a", LONE)["file"]

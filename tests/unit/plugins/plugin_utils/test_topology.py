@@ -80,7 +80,8 @@ def test_plan_does_not_depend_on_host_order():
 
 def test_adding_hosts_keeps_existing_ids_and_offsets():
     before = plan_topology(RING)
-    grown = dict(RING, r2={"mariadb_sources": ["m2"]}, other={}, other_replica={"mariadb_sources": ["other"]})
+    grown = dict(RING, r2={"mariadb_sources": ["m2"]}, other={}, other_replica={"mariadb_sources": ["other"],
+                                                                              "ansible_host": "10.0.0.9"})
     after = plan_topology(grown)
     for key in ("server_id", "gtid_domain_id", "auto_increment_increment", "auto_increment_offset"):
         assert {host: after[host][key] for host in RING} == ids(before, key), key
@@ -183,8 +184,24 @@ def test_explicit_compatible_increments_pass():
 def test_an_increment_of_one_leaves_no_room():
     found = problems_of({"a": {"mariadb_auto_increment_increment": 1}, "b": {"mariadb_auto_increment_increment": 1},
                          "r": {"mariadb_sources": ["a", "b"]}})
-    assert len(found) == 1
-    assert found[0].startswith("b: mariadb_auto_increment_increment: no auto_increment_offset from 1 to 1")
+    assert found == ["a, b: mariadb_auto_increment_increment/mariadb_auto_increment_offset: b needs an "
+                     "auto_increment_offset, but with increment 1 every offset from 1 to 1 shares values with a "
+                     "(offset 1 step 1); give the writers whose writes meet one shared increment of at least 2 and "
+                     "distinct offsets, or remove these settings to let the planner choose."]
+
+
+def test_no_room_for_an_offset_names_the_writers_whose_settings_take_it_not_an_unconfigured_one():
+    # b sets nothing: a's explicit step of 1 takes every value, so the refusal names a, where the fix goes.
+    found = problems_of({"a": {"mariadb_auto_increment_increment": 1, "mariadb_auto_increment_offset": 1}, "b": {},
+                         "r": {"mariadb_sources": ["a", "b"]}})
+    assert len(found) == 1 and found[0].startswith(
+        "a: mariadb_auto_increment_increment/mariadb_auto_increment_offset: b needs an auto_increment_offset, but with "
+        "increment 10 every offset from 1 to 10 shares values with a (offset 1 step 1)")
+    found = problems_of({"a": {"mariadb_auto_increment_increment": 2, "mariadb_auto_increment_offset": 1},
+                         "b": {"mariadb_auto_increment_increment": 2, "mariadb_auto_increment_offset": 2}, "c": {},
+                         "r": {"mariadb_sources": ["a", "b", "c"]}})
+    assert len(found) == 1 and found[0].startswith(
+        "a, b: mariadb_auto_increment_increment/mariadb_auto_increment_offset: c needs an auto_increment_offset")
 
 
 # ---------------------------------------------------------------- gtid_ignore_duplicates, use_gtid
@@ -272,9 +289,11 @@ def test_hosts_argument_limits_the_plan_and_sources_must_be_in_it():
     assert problems_of(RING, ["m2", "m3", "r1"])[0].startswith("m2: mariadb_sources: source 'm1' is not a host")
 
 
-def test_host_missing_from_host_vars_has_no_variables():
+def test_host_missing_from_host_vars_is_refused():
     assert read_host_vars({}, "ghost") == {}
-    assert plan_topology({}, ["ghost"])["ghost"]["role"] == "primary"
+    assert problems_of({"p": {}}, ["p", "ghost"]) == [
+        "(inventory): hosts: 'ghost' is not a host of the inventory (hostvars has no such host); remove it, or add the "
+        "host to the inventory."]
 
 
 def test_read_host_vars_reads_only_the_contract():

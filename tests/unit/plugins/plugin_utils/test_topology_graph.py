@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import sys
+
 import pytest
 
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_graph import Graph, strongly_connected
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_settings import (
-    allocate_unique, offsets_collide, stable_number, writer_groups)
+    allocate_unique, domain_owners, offsets_collide, origin_of, origins, stable_number, writer_groups)
 
 
 def test_two_cycles_joined_by_one_edge_stay_two_cycles():
@@ -69,3 +72,47 @@ def test_allocate_unique_wraps_around_at_the_top():
 def test_writer_groups_join_writers_whose_events_meet():
     graph = Graph(["a", "b", "c", "r", "s"], {"r": ["a", "b"], "s": ["c"]})
     assert writer_groups(graph, ["a", "b", "c"]) == [("a", "b"), ("c",)]
+
+
+def test_reached_from_walks_from_several_hosts_at_once():
+    graph = Graph("abcdef", {"b": ["a"], "c": ["b"], "e": ["d"], "f": ["e", "c"]})
+    assert graph.reached_from(["a"]) == frozenset("abcf")
+    assert graph.reached_from(["a", "d"]) == frozenset("abcdef")
+    assert graph.reached_from([]) == frozenset()
+
+
+def test_components_come_after_the_components_they_replicate_from():
+    # A ring (b, c) fed by a, feeding d; e apart.
+    graph = Graph("abcde", {"b": ["a", "c"], "c": ["b"], "d": ["c"]})
+    order = graph.components_upstream_first()
+    assert sorted(order) == [("a",), ("b", "c"), ("d",), ("e",)]
+    assert order.index(("a",)) < order.index(("b", "c")) < order.index(("d",))
+    assert graph.components_upstream_first() == order
+
+
+def _random_graph(seed):
+    generator = random.Random(seed)
+    hosts = ["h%02d" % index for index in range(generator.randint(2, 14))]
+    sources = {host: generator.sample([other for other in hosts if other != host],
+                                      min(len(hosts) - 1, generator.choice([0, 1, 1, 1, 2, 2, 3]))) for host in hosts}
+    writable = {host: not sources[host] or generator.random() < 0.2 for host in hosts}
+    return Graph(hosts, sources), writable
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_origins_of_all_hosts_at_once_match_the_search_from_each_host(seed):
+    """origins() reuses what it found upstream; it must agree with origin_of's plain depth-first search."""
+    graph, writable = _random_graph(seed)
+    # The planner's owners, and (odd seeds) arbitrary ones, none at all included: origins may then be None.
+    owners = (domain_owners(graph, writable) if seed % 2 == 0
+              else {host for index, host in enumerate(graph.hosts) if (seed + index) % 7 == 0})
+    assert origins(graph, owners) == {host: origin_of(host, graph, owners) for host in graph.hosts}
+
+
+def test_origin_of_and_origins_follow_a_chain_deeper_than_the_recursion_limit():
+    depth = sys.getrecursionlimit() * 3
+    hosts = ["h%05d" % index for index in range(depth)]
+    graph = Graph(hosts, {host: [hosts[index - 1]] for index, host in enumerate(hosts) if index})
+    owners = {hosts[0]}
+    assert origin_of(hosts[-1], graph, owners) == hosts[0]
+    assert set(origins(graph, owners).values()) == {hosts[0]}
