@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
 from ansible.vars.manager import VariableManager
@@ -43,3 +44,38 @@ def test_each_printed_inventory_puts_its_hosts_in_the_mariadb_group_and_plans(tm
     host_vars = {name: variables.get_vars(host=inventory.get_host(name)) for name in hosts}
     plan = plan_topology(host_vars, hosts)
     assert sorted(plan) == sorted(hosts)
+
+
+# Molecule scenarios that converge a README inventory as printed (molecule/*/inventory/hosts.yml): the README's
+# example number -> the scenario's copy. Only addresses may differ: the lab's containers are not 203.0.113.x.
+CONVERGED_EXAMPLES = {"5": "molecule/primary_replicas/inventory/hosts.yml"}
+ADDRESS_KEYS = frozenset(("ansible_host", "mariadb_replication_host"))
+
+
+def readme_example(number):
+    for block in re.findall(r"```yaml\n(.*?)```", (REPO / "README.md").read_text(), re.S):
+        if re.search(r"^# %s\. " % re.escape(number), block, re.M):
+            return block
+    raise AssertionError("README.md prints no example '# %s. ...'" % number)
+
+
+def without_addresses(value):
+    """The inventory with every address replaced by a marker (its key must still be there)."""
+    if isinstance(value, dict):
+        return {key: "<address>" if key in ADDRESS_KEYS else without_addresses(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_addresses(item) for item in value]
+    return value
+
+
+@pytest.mark.parametrize("number, path", sorted(CONVERGED_EXAMPLES.items()))
+def test_a_scenario_converges_the_readme_inventory_as_printed(number, path):
+    printed = yaml.safe_load(readme_example(number))
+    converged = yaml.safe_load((REPO / path).read_text())
+    assert without_addresses(converged) == without_addresses(printed)
+
+
+def test_without_addresses_keeps_everything_else():
+    assert without_addresses({"a": {"ansible_host": "x", "mariadb_port": 3307}}) == {
+        "a": {"ansible_host": "<address>", "mariadb_port": 3307}}
+    assert without_addresses({"a": {"mariadb_port": 3307}}) != without_addresses({"a": {"mariadb_port": 3306}})
