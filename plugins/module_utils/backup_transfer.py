@@ -10,7 +10,9 @@ pipe and a socket while it runs, which module.run_command cannot do.
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import ipaddress
 import os
 import select
 import shutil
@@ -23,10 +25,10 @@ import threading
 import time
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
-    ACCEPT, BINLOG_INFO_FILES, FRAME_HEADER, HELLO_HEADER, KIND_ABORT, KIND_DATA, KIND_END, MAX_CHUNK,
-    REJECT, BackupStreamError, address_allowed, client_defaults, decode_frame_header, decode_hello_header,
-    encode_abort, encode_data_header, encode_end, encode_hello, first_present, normalize_address,
-    parse_backup_log_position, parse_binlog_info, token_matches)
+    ACCEPT, BINLOG_INFO_FILES, CHALLENGE_SIZE, FRAME_HEADER, KIND_ABORT, KIND_DATA, KIND_END, MAGIC, MAX_CHUNK,
+    NONCE_BYTES, PROOF_BYTES, REJECT, AuthenticationError, BackupStreamError, ReceiverHandshake, SenderHandshake,
+    address_allowed, client_defaults, decode_frame_header, encode_abort, encode_data_header, encode_end,
+    first_present, normalize_address, parse_backup_log_position, parse_binlog_info)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import write_private_file
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import (
     progress_record, rate_mib_s, tail, write_progress_file)
@@ -35,6 +37,9 @@ READ_SIZE = 1024 * 1024
 PIPE_SIZE = 1024 * 1024
 PROGRESS_INTERVAL = 1.0
 HANDSHAKE_TIMEOUT = 60
+# What mariadb-backup logs once it read its options and connects to the server (10.5 to 11.8).
+CONNECTING_MARK = b"Connecting to "
+OPTIONS_READ_TIMEOUT = 60.0
 # A receiver started in the same task as the sender listens a moment later: retry soon.
 CONNECT_RETRY_DELAY = 0.2
 
@@ -120,27 +125,70 @@ def resolve_allowed(address):
 
 
 def listen(params):
+    """Listening sockets on every address of this host that listen_address is or resolves to.
+
+    A name is resolved; its addresses that are not this host's are left out, and a name with none of this
+    host's addresses fails, naming what it resolved to.
+    """
+    address, port = params["listen_address"], params["listen_port"]
     try:
-        family, socktype, proto, _name, sockaddr = socket.getaddrinfo(
-            params["listen_address"], params["listen_port"], type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
-        listener = socket.socket(family, socktype, proto)
-    except (OSError, socket.gaierror) as exc:
-        raise StreamFailure("cannot use listen_address %r: %s" % (params["listen_address"], exc))
+        infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise StreamFailure("listen_address %r does not resolve on this host (%s); give this host's replication "
+                            "address, the one the source connects to" % (address, exc))
+    listeners, foreign, seen = [], [], set()
     try:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(sockaddr)
-        listener.listen(8)
-    except OSError as exc:
-        listener.close()
+        for family, socktype, proto, _name, sockaddr in infos:
+            if (family, sockaddr[0]) in seen:
+                continue
+            seen.add((family, sockaddr[0]))
+            listener = socket.socket(family, socktype, proto)
+            try:
+                listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                listener.bind(sockaddr)
+                listener.listen(8)
+            except OSError as exc:
+                listener.close()
+                if exc.errno == errno.EADDRNOTAVAIL:
+                    foreign.append(sockaddr[0])
+                    continue
+                raise StreamFailure(
+                    "cannot listen on %s port %s: %s. Check listen_address and listen_port; is an earlier receive "
+                    "still running, or another program using the port?" % (sockaddr[0], port, exc))
+            listeners.append(listener)
+    except StreamFailure:
+        for listener in listeners:
+            listener.close()
+        raise
+    if not listeners:
         raise StreamFailure(
-            "cannot listen on %s:%s: %s. Check listen_address and listen_port; is an earlier receive still "
-            "running?" % (params["listen_address"], params["listen_port"], exc))
-    return listener
+            "listen_address %r%s is not an address of this host, so the receiver cannot listen on it; give this "
+            "host's replication address (the address the source connects to: mariadb_replication_host, else "
+            "ansible_host, in the seed role)" % (
+                address, "" if foreign == [address] else " (it resolves to %s)" % ", ".join(foreign)))
+    return listeners
 
 
-def accept_allowed(listener, allowed, timeout, ignored):
-    """The first connection from an allowed address; others are closed and listed in ``ignored``."""
+def bound_addresses(listeners):
+    return [listener.getsockname()[0] for listener in listeners]
+
+
+def loopback_only_name(address, bound):
+    """Whether listen_address is a host name that resolved to loopback addresses only (Debian's 127.0.1.1)."""
+    try:
+        ipaddress.ip_address(address.split("%", 1)[0])
+        return False  # an address given as such is meant
+    except ValueError:
+        pass
+    return address != "localhost" and all(ipaddress.ip_address(ip.split("%", 1)[0]).is_loopback for ip in bound)
+
+
+def accept_allowed(listeners, allowed, timeout, ignored):
+    """The first connection from an allowed address on any of ``listeners``; others are closed and listed in
+    ``ignored``."""
     deadline = time.monotonic() + timeout
+    for listener in listeners:
+        listener.setblocking(False)
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -149,34 +197,55 @@ def accept_allowed(listener, allowed, timeout, ignored):
                 "waits, check target_host/target_port there, the firewall, and that allowed_address is the source's "
                 "address as this host sees it." % (
                     timeout, " (ignored connections from %s)" % ", ".join(ignored) if ignored else ""))
-        listener.settimeout(min(remaining, 1.0))
-        try:
-            conn, peer = listener.accept()
-        except socket.timeout:
-            continue
-        if address_allowed(peer[0], allowed):
-            return conn, normalize_address(peer[0])
-        ignored.append(peer[0])
-        conn.close()
+        ready, _writable, _failed = select.select(listeners, [], [], min(remaining, 1.0))
+        for listener in ready:
+            try:
+                conn, peer = listener.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                continue
+            conn.setblocking(True)
+            if address_allowed(peer[0], allowed):
+                return conn, normalize_address(peer[0])
+            ignored.append(peer[0])
+            conn.close()
 
 
-def check_token(conn, token, peer):
+def authenticate_sender(conn, token, peer):
+    """The receiver's side of the handshake: prove the token to the sender, then check the sender's proof.
+
+    Fails (after answering REJECT) unless the sender proved it knows the token; nothing is extracted before.
+    """
+    handshake = ReceiverHandshake(token)
+    who = "the sender %s" % peer
     conn.settimeout(HANDSHAKE_TIMEOUT)
     try:
-        length = decode_hello_header(recv_exact(conn, HELLO_HEADER.size))
-        received = recv_exact(conn, length)
+        magic = recv_exact(conn, len(MAGIC))
+        if not magic:
+            raise StreamFailure("%s connected and closed the connection without a word (a port scan, or a sender "
+                                "that gave up: see the send task's result)" % who)
+        hello = magic + (recv_exact(conn, NONCE_BYTES) if magic == MAGIC else b"")
+        conn.sendall(handshake.challenge(hello, who))
+        answer = recv_exact(conn, 1)
+        if answer == ACCEPT:
+            answer += recv_exact(conn, PROOF_BYTES)
+        handshake.check(answer, who)
+        conn.sendall(ACCEPT)
     except socket.timeout:
-        raise StreamFailure("%s connected but sent no token within %s s" % (peer, HANDSHAKE_TIMEOUT))
+        raise StreamFailure("%s connected but did not complete the handshake within %s s" % (who, HANDSHAKE_TIMEOUT))
+    except AuthenticationError as exc:
+        _send_quietly(conn, REJECT)
+        raise StreamFailure("rejected the connection from %s: %s." % (peer, exc))
     except BackupStreamError as exc:
-        raise StreamFailure("rejected the connection from %s: %s" % (peer, exc))
-    if len(received) != length or not token_matches(token, received):
-        try:
-            conn.sendall(REJECT)
-        except OSError:
-            pass
-        raise StreamFailure("rejected the connection from %s: wrong token. Give mode=send and mode=receive the "
-                            "same token." % peer)
-    conn.sendall(ACCEPT)
+        raise StreamFailure("rejected the connection from %s: %s." % (peer, exc))
+    except ConnectionError as exc:
+        raise StreamFailure("the connection from %s broke during the handshake (%s)" % (peer, exc))
+
+
+def _send_quietly(conn, data):
+    try:
+        conn.sendall(data)
+    except OSError:
+        pass  # the peer is gone; the failure is reported anyway
 
 
 # Linux with Python 3.10+: the payload moves between socket and pipe inside the kernel (no copy through
@@ -272,16 +341,22 @@ def run_receive(module, progress, result):
     else:
         os.mkdir(staging_dir, 0o700)
     progress.begin("listening")
-    listener = listen(params)
+    listeners = listen(params)
+    result["listen_addresses"] = bound_addresses(listeners)
+    if loopback_only_name(params["listen_address"], result["listen_addresses"]):
+        module.warn("listen_address %s resolves to %s on this host, a loopback address: only a sender on this "
+                    "host can connect. Give this host's network address (mariadb_replication_host)." % (
+                        params["listen_address"], ", ".join(result["listen_addresses"])))
     ignored = result["ignored_connections"]
     try:
-        conn, peer = accept_allowed(listener, allowed, params["timeout"], ignored)
+        conn, peer = accept_allowed(listeners, allowed, params["timeout"], ignored)
     finally:
-        listener.close()  # one connection only
+        for listener in listeners:
+            listener.close()  # one connection only
     result["peer_address"] = peer
     mbstream = None
     try:
-        check_token(conn, params["token"], peer)
+        authenticate_sender(conn, params["token"], peer)
         progress.start_clock()
         progress.set("streaming")
         with tempfile.TemporaryFile() as mbstream_log:
@@ -419,17 +494,58 @@ def stream_backup(process, receivers, progress):
         progress.add(len(chunk))
 
 
+def authenticate_receiver(conn, token, host, port):
+    """The sender's side of the handshake: the receiver proves the token first, then this side does.
+
+    Raises StreamFailure (after answering REJECT) unless the receiver proved it knows the token: nothing
+    derived from the token and nothing of the backup is written to a receiver that did not.
+    """
+    handshake = SenderHandshake(token)
+    who = "the receiver %s (port %s)" % (host, port)
+    try:
+        try:
+            conn.sendall(handshake.hello())
+            challenge = recv_exact(conn, len(MAGIC))
+            if challenge == MAGIC:
+                challenge += recv_exact(conn, CHALLENGE_SIZE - len(MAGIC))
+        except ConnectionError:
+            challenge = b""  # reset: the receiver closed without reading the hello
+        if not challenge:
+            raise StreamFailure(
+                "%s closed the connection before proving it knows the token: is this host's address its "
+                "allowed_address? (A receiver of an older replkit.mariadb, protocol RKXB1, closes too: run the same "
+                "version on both hosts.) Nothing of the backup was sent; see its receive task's result." % who)
+        answer = handshake.answer(challenge, who)
+    except socket.timeout:
+        raise StreamFailure("%s accepted the connection but did not prove it knows the token within %g s: is it "
+                            "the replkit receiver? Nothing of the backup was sent." % (who, conn.gettimeout()))
+    except AuthenticationError as exc:
+        _send_quietly(conn, REJECT)
+        raise StreamFailure("%s. Nothing of the backup was sent to it." % exc)
+    except BackupStreamError as exc:
+        raise StreamFailure("%s. Nothing of the backup was sent to it." % exc)
+    try:
+        conn.sendall(answer)
+    except ConnectionError:
+        pass  # await_answer says what happened
+
+
 def open_receivers(params, receivers):
-    """Connect to every target_host and present the token; ``receivers`` grows as they accept."""
+    """Connect to every target_host and authenticate it both ways; ``receivers`` grows as they accept.
+
+    A receiver that fails the handshake is closed and never joins ``receivers``, so it gets no abort message either.
+    """
     for host in params["target_host"]:
         conn = connect_with_retry(host, params["target_port"], params["connect_timeout"])
-        receivers.append((conn, host))
-        conn.settimeout(params["timeout"])
         try:
-            conn.sendall(encode_hello(params["token"]))
-        except ConnectionError:
-            pass  # await_answer says what happened
-        await_answer(receivers[-1], "the token")
+            conn.settimeout(min(params["timeout"], HANDSHAKE_TIMEOUT))
+            authenticate_receiver(conn, params["token"], host, params["target_port"])
+            await_answer((conn, host), "this sender's proof of the token")
+        except BaseException:
+            conn.close()
+            raise
+        conn.settimeout(params["timeout"])
+        receivers.append((conn, host))
 
 
 def abort_receivers(receivers, message):
@@ -470,6 +586,10 @@ def run_send(module, progress, private_dir, result):
         with open(log_path, "wb") as log:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
                                        cwd=private_dir)
+            # mariadb-backup reads its option files more than once while it starts (so no pipe), then
+            # connects: from then on the file with the login is not needed on disk.
+            wait_until_connecting(process, log_path)
+            os.unlink(defaults_file)
             try:
                 total = stream_backup(process, receivers, progress)
             except StreamFailure as exc:
@@ -501,6 +621,16 @@ def run_send(module, progress, private_dir, result):
     position = parse_backup_log_position(log_text)
     if position:
         result.update(position)
+
+
+def wait_until_connecting(process, log_path, timeout=OPTIONS_READ_TIMEOUT):
+    """Return once mariadb-backup logged that it connects (its options read), exited, or ``timeout`` passed."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        with open(log_path, "rb") as log:
+            if CONNECTING_MARK in log.read(1 << 16):
+                return
+        time.sleep(0.02)
 
 
 def backup_binary(module):

@@ -125,6 +125,29 @@ def write_private_file(path, text):
     return path
 
 
+# Option files through a pipe stay far below a pipe's buffer (64 KiB on Linux), so writing never blocks.
+MAX_OPTION_PIPE_BYTES = 32 * 1024
+
+
+def option_pipe(text):
+    """(read descriptor, ``/dev/fd/N`` path) of a pipe that holds an option file's ``text``.
+
+    For a client started with ``pass_fds=(descriptor,)`` and ``--defaults-file=<path>``: the options never touch
+    the disk, so a process killed mid-copy (an async timeout sends SIGKILL) leaves no password behind. Only for
+    clients that read their option files once (mariadb, mariadb-dump; not mariadb-backup). The caller closes the
+    descriptor once the child started.
+    """
+    data = text.encode("utf-8")
+    if len(data) > MAX_OPTION_PIPE_BYTES:
+        raise ValueError("an option file of %d bytes does not fit a pipe (at most %d)" % (len(data), MAX_OPTION_PIPE_BYTES))
+    read_fd, write_fd = os.pipe()
+    try:
+        os.write(write_fd, data)
+    finally:
+        os.close(write_fd)
+    return read_fd, "/dev/fd/%d" % read_fd
+
+
 def ensure_driver(module):
     if pymysql is None:
         module.fail_json(msg=missing_required_lib("PyMySQL"), exception=PYMYSQL_IMPORT_ERROR)

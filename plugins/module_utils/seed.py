@@ -12,6 +12,7 @@ so the unit tests reach all of it.
 from __future__ import annotations
 
 import re
+import ssl
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import login_client_options
 
@@ -42,8 +43,48 @@ def source_login(params):
 
 
 def source_client_options(params):
-    """The client options that log in to the source (password included: only ever written to a 0600 file)."""
-    return login_client_options(source_login(params))
+    """The client options that log in to the source (password included: only ever written to a 0600 file).
+
+    ``source_ssl`` asks for TLS (``ssl``), ``source_ssl_verify_server_cert`` sets ``ssl-verify-server-cert``
+    either way when given (left out, the client's default holds). A client verifying the certificate refuses
+    a server without TLS.
+    """
+    options = login_client_options(source_login(params))
+    if params.get("source_ssl"):
+        options["ssl"] = 1
+    verify = params.get("source_ssl_verify_server_cert")
+    if verify is not None:
+        options["ssl-verify-server-cert"] = 1 if verify else 0
+    return options
+
+
+def source_tls_wanted(params):
+    """Whether the connections to the source must be encrypted: source_ssl, or any TLS file given."""
+    return bool(params.get("source_ssl") or params.get("source_ssl_ca") or params.get("source_ssl_cert")
+                or params.get("source_ssl_key"))
+
+
+def source_ssl_context(params):
+    """The TLS context of the module's own connection to the source, or None without TLS.
+
+    Verification as mariadb-dump does it: ``source_ssl_verify_server_cert`` true checks the chain and the
+    host name, false checks nothing; unset, the chain and host name are checked when a CA is given (as
+    before this option existed), else nothing.
+    """
+    if not source_tls_wanted(params):
+        return None
+    ca = params.get("source_ssl_ca")
+    context = ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context()
+    # Self-signed certificates the server generates do not pass the strict X.509 checks of Python 3.13.
+    context.verify_flags &= ~getattr(ssl, "VERIFY_X509_STRICT", 0)
+    verify = params.get("source_ssl_verify_server_cert")
+    if verify is None:
+        verify = bool(ca)
+    context.check_hostname = verify
+    context.verify_mode = ssl.CERT_REQUIRED if verify else ssl.CERT_NONE
+    if params.get("source_ssl_cert"):
+        context.load_cert_chain(params["source_ssl_cert"], keyfile=params.get("source_ssl_key"))
+    return context
 
 
 def local_client_options(params):

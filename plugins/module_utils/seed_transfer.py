@@ -13,7 +13,7 @@ import os
 import subprocess
 import time
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import client_option_file, write_private_file
+from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import client_option_file, option_pipe
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
     PositionScanner, dump_command, import_command, local_client_options, source_client_options)
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import progress_record, tail, write_progress_file
@@ -36,19 +36,22 @@ class DumpPipe:
 
     def run(self):
         params = self.params
-        source_cnf = write_private_file(os.path.join(self.workdir, "source.cnf"),
-                                        client_option_file(source_client_options(params)))
-        local_cnf = write_private_file(os.path.join(self.workdir, "local.cnf"),
-                                       client_option_file(local_client_options(params)))
+        # The clients read their options (passwords included) from pipes: nothing secret is ever on disk.
+        source_fd, source_cnf = option_pipe(client_option_file(source_client_options(params)))
+        local_fd, local_cnf = option_pipe(client_option_file(local_client_options(params)))
         dump_err = open(os.path.join(self.workdir, "dump.err"), "w+")
         import_err = open(os.path.join(self.workdir, "import.err"), "w+")
         started = time.time()
         self.progress("copying", started)
-        importer = subprocess.Popen(import_command(params["client_binary"], local_cnf), stdin=subprocess.PIPE,
-                                    stdout=subprocess.DEVNULL, stderr=import_err)
-        dumper = subprocess.Popen(dump_command(params["dump_binary"], source_cnf, self.method, self.databases,
-                                               self.ignore_tables),
-                                  stdout=subprocess.PIPE, stderr=dump_err)
+        try:
+            importer = subprocess.Popen(import_command(params["client_binary"], local_cnf), stdin=subprocess.PIPE,
+                                        stdout=subprocess.DEVNULL, stderr=import_err, pass_fds=(local_fd,))
+            dumper = subprocess.Popen(dump_command(params["dump_binary"], source_cnf, self.method, self.databases,
+                                                   self.ignore_tables),
+                                      stdout=subprocess.PIPE, stderr=dump_err, pass_fds=(source_fd,))
+        finally:
+            os.close(source_fd)
+            os.close(local_fd)
         broken = False
         last = started
         try:

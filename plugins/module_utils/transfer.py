@@ -5,13 +5,16 @@
 
 The progress file a role polls while a copy runs (one JSON object, replaced atomically, mode 0600),
 the rate, the tail of a tool's output for error messages, and the wait for the asynchronous job that
-runs a copy.
+runs a copy, and the private work directories a killed copy leaves behind.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import tempfile
 import time
 
 MIB = 1024 * 1024
@@ -110,3 +113,36 @@ def wait_for_async_job(results_file, wait, interval=0.1, clock=time.monotonic, s
         if ended or remaining <= 0:
             return ended, result
         sleep(min(interval, remaining))
+
+
+# --- private work directories ---------------------------------------------------------------------------------
+# A copy runs as an async job, and an async timeout kills it with SIGKILL: no finally block runs. Each work
+# directory is named after the process that made it, so the next copy removes those of processes that are gone.
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
+def make_work_dir(prefix, parent=None):
+    """A new 0700 directory ``<parent>/<prefix><pid>-XXXX`` for this process."""
+    return tempfile.mkdtemp(prefix="%s%d-" % (prefix, os.getpid()), dir=parent)
+
+
+def remove_dead_work_dirs(prefix, parent=None, alive=_process_alive):
+    """Remove the work directories of ``prefix`` whose process is gone (killed copies); returns their paths."""
+    parent = parent or tempfile.gettempdir()
+    pattern = re.compile(r"^%s(\d+)-[^/]+$" % re.escape(prefix))
+    removed = []
+    for name in sorted(os.listdir(parent)):
+        match = pattern.match(name)
+        path = os.path.join(parent, name)
+        if match and os.path.isdir(path) and not os.path.islink(path) and not alive(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed

@@ -15,11 +15,14 @@ description:
     through the Ansible controller.
   - With O(mode=receive) (on the replica, usually with C(async) and C(poll=0)) the module listens on
     O(listen_address):O(listen_port), accepts one connection from O(allowed_address) (connections from other
-    addresses are closed and ignored), checks the shared secret O(token) the sender presents, extracts the stream
-    with C(mbstream -x) into O(staging_dir) and prepares the copy with C(mariadb-backup --prepare).
+    addresses are closed and ignored), proves to the sender that it knows the shared secret O(token) and checks the
+    sender's proof, extracts the stream with C(mbstream -x) into O(staging_dir) and prepares the copy with
+    C(mariadb-backup --prepare).
   - With O(mode=send) (on the source, for example with C(delegate_to)) the module connects to
-    O(target_host):O(target_port), presents O(token), runs C(mariadb-backup --backup --stream=xbstream) and sends its
-    output. Given several hosts in O(target_host), it takes one backup and sends it to all of them at once
+    O(target_host):O(target_port), checks that the receiver proves it knows O(token) and proves it in turn, and only
+    then runs C(mariadb-backup --backup --stream=xbstream) and sends its output. A receiver that does not prove the
+    token (a wrong token, or another program listening on that port) gets nothing of the backup. Given several
+    hosts in O(target_host), it takes one backup and sends it to all of them at once
     (every replica of a source seeded in one go, one backup lock on the source). It logs in to the local server
     with the login options, written to a client defaults file (mode 0600, in a private directory removed
     afterwards), so no password ever appears on a command line.
@@ -39,13 +42,21 @@ options:
     choices: [receive, send]
   token:
     description:
-      - A shared secret; the sender presents it first and the receiver compares it in constant time and refuses the
-        connection (and fails) when it differs. Give both sides the same value, for example a random password.
+      - A shared secret (1 to 1024 bytes). It never crosses the network - each side proves it knows it with an
+        HMAC-SHA256 over fresh random nonces of both sides (see the notes), so it cannot be read from a handshake or
+        learnt by listening on the receiver's port. Give both sides the same value, for example a random password.
+      - A side whose peer does not prove the same token fails, naming the peer; the sender then sends nothing of the
+        backup.
     type: str
     required: true
   listen_address:
     description:
-      - With O(mode=receive), the local address to listen on. V(0.0.0.0) is every IPv4 address, V(::) every IPv6 one.
+      - With O(mode=receive), the local address to listen on, or a name resolving to it. The receiver listens on each
+        address of this host the name resolves to (addresses of other hosts are left out); a name that resolves to
+        none of this host's addresses fails.
+      - Give the address the source connects to (the C(replkit.mariadb.seed) role passes the replica's replication
+        address), so nothing reaches the receiver through another interface. V(0.0.0.0) is every IPv4 address of the
+        host and V(::) every IPv6 one; the default V(0.0.0.0) is kept for compatibility.
     type: str
     default: 0.0.0.0
   listen_port:
@@ -109,7 +120,16 @@ notes:
     O(mode=send); C(mariadb-backup) must run on the host of the server it copies.
   - The C(--defaults-file) given to C(mariadb-backup) holds the login options only (plus O(config_file) when it exists);
     C(mariadb-backup) reads the data directory and InnoDB settings from the running server.
-  - The traffic is not encrypted; use it on a trusted network or a tunnel. The token only keeps others out.
+  - "The handshake (protocol C(RKXB2)): the sender sends a magic string and a 32-byte random nonce; the receiver
+    answers with its own nonce and HMAC-SHA256(token, receiver label + magic + both nonces); the sender checks it
+    (constant-time) before it writes anything derived from the token or a byte of the backup, then answers with
+    HMAC-SHA256(token, sender label + magic + both nonces), which the receiver checks before it extracts anything.
+    The labels differ per direction, so a proof cannot be reflected; fresh nonces make a recorded handshake useless.
+    A peer running an older version of this collection (protocol C(RKXB1), which sent the token itself) is refused
+    with a message saying so: run the same version on both hosts."
+  - The stream itself is not encrypted, and the handshake cannot stop someone able to relay the whole connection
+    between the two hosts. Use it on a trusted network or a tunnel. The C(replkit.mariadb.seed) role refuses this
+    method on a link declared C(ssl=true) and names C(consistent_dump) and C(locked_dump), which copy over TLS.
   - Check mode validates the options and reports what would happen (C(changed) predicted V(true)) without
     listening, connecting or running anything.
   - Works with the C(mariadb-backup) and C(mbstream) of MariaDB 10.5 to 11.8 (C(mariabackup) is used when
@@ -124,6 +144,7 @@ EXAMPLES = r"""
 - name: Wait for the copy from the source (in the background)
   replkit.mariadb.mariadb_backup_stream:
     mode: receive
+    listen_address: "{{ ansible_host }}"
     allowed_address: "{{ hostvars[seed_source].ansible_host }}"
     token: "{{ seed_token }}"
     staging_dir: /var/lib/mysql.replkit-staging
@@ -155,6 +176,7 @@ EXAMPLES = r"""
     mode: "{{ 'send' if inventory_hostname == 'db1' else 'receive' }}"
     token: "{{ hostvars['db1'].seed_token }}"
     target_host: "{{ ['db2', 'db3'] | map('extract', hostvars, 'ansible_host') | list }}"
+    listen_address: "{{ ansible_host }}"
     allowed_address: "{{ hostvars['db1'].ansible_host }}"
     staging_dir: /var/lib/mysql.replkit-staging
   async: 7200
@@ -163,6 +185,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+removed_work_dirs:
+  description:
+    - Work directories of earlier sends whose process is gone (killed, for example by an async timeout), removed
+      before this one started. The option file with the login is removed from a running send as soon as
+      C(mariadb-backup) connected, so only a send killed within its first moment leaves one there.
+  returned: with O(mode=send), not in check mode
+  type: list
+  elements: str
+  sample: [/tmp/replkit-backup-4242-k2j3h4]
+  version_added: 0.4.0
 mode:
   description: The mode the module ran in.
   returned: always
@@ -223,6 +255,13 @@ peer_addresses:
   type: list
   elements: str
   sample: ["192.0.2.10", "192.0.2.11"]
+listen_addresses:
+  description: The addresses the receiver listened on (those of O(listen_address) on this host).
+  returned: when O(mode=receive) and the receiver listened, not in check mode
+  type: list
+  elements: str
+  sample: ["192.0.2.10"]
+  version_added: 0.4.0
 ignored_connections:
   description: Addresses whose connections the receiver closed because they were not O(allowed_address).
   returned: when O(mode=receive), not in check mode
@@ -240,7 +279,6 @@ command:
 
 import os
 import shutil
-import tempfile
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
     BackupStreamError, staging_dir_problem, validate_stream_params)
@@ -249,7 +287,11 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.backup_transfer im
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     fail_on_input_errors, mariadb_common_argument_spec)
 from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
-from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import progress_file_problem
+from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import (
+    make_work_dir, progress_file_problem, remove_dead_work_dirs)
+
+# The sender's private work directory (mariadb-backup's option file while it starts, its log, its target).
+WORK_DIR_PREFIX = "replkit-backup-"
 
 
 def argument_spec():
@@ -314,7 +356,10 @@ def main():
 
     progress = Progress(params["progress_file"])
     staging_existed = mode == "receive" and os.path.isdir(params["staging_dir"])
-    private_dir = tempfile.mkdtemp(prefix="replkit-backup-") if mode == "send" else None
+    private_dir = None
+    if mode == "send":
+        result["removed_work_dirs"] = remove_dead_work_dirs(WORK_DIR_PREFIX)
+        private_dir = make_work_dir(WORK_DIR_PREFIX)
     try:
         if mode == "receive":
             run_receive(module, progress, result)

@@ -49,11 +49,35 @@ options:
       - The password of O(source_user). It is written to a client option file of mode 0600 in a private directory
         that is removed afterwards, never to a command line.
     type: str
+  source_ssl:
+    description:
+      - Copy over TLS, as a replication connection with C(MASTER_SSL=1) does, also when no TLS file is given.
+        O(source_ssl_ca), O(source_ssl_cert) and O(source_ssl_key) turn TLS on too.
+      - C(mariadb-dump) gets C(ssl) in its client option file (never on its command line), and the module's own
+        connection to the source must be encrypted; when the source offers no TLS the module fails before it
+        changes anything.
+      - Without O(source_ssl_verify_server_cert=true) the source's certificate is not checked, which keeps
+        eavesdroppers out but not someone who can intercept the connection; verify it to stop them (the dump
+        client then also refuses any connection without TLS).
+      - The C(replkit.mariadb.seed) role sets it from the connection's C(ssl).
+    type: bool
+    default: false
+    version_added: 0.4.0
+  source_ssl_verify_server_cert:
+    description:
+      - Whether the dump checks the source's TLS certificate and that it names O(source_host)
+        (C(ssl-verify-server-cert) in the client option file), as C(MASTER_SSL_VERIFY_SERVER_CERT) does for the
+        replication connection. The certificate must be signed by O(source_ssl_ca), else by a CA the host trusts.
+      - Unset, the client's default applies (C(mariadb-dump) before 11.4 does not check it; 11.4 and later do), and
+        the module's own connection checks it only when O(source_ssl_ca) is given.
+      - The C(replkit.mariadb.seed) role passes the connection's C(ssl_verify_server_cert) when set.
+    type: bool
+    version_added: 0.4.0
   source_ssl_ca:
     description: CA file to verify the source's TLS certificate with; enables TLS for the dump.
     type: path
   source_ssl_cert:
-    description: Client certificate for the source.
+    description: Client certificate for the source; enables TLS for the dump.
     type: path
   source_ssl_key:
     description: Client key for the source.
@@ -175,6 +199,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+removed_work_dirs:
+  description:
+    - Work directories of earlier copies whose process is gone (killed, for example by an async timeout), removed
+      before this copy started. They held only the tools' error output; the login options go through pipes.
+  returned: when a copy ran
+  type: list
+  elements: str
+  sample: [/tmp/replkit-seed-4242-k2j3h4]
+  version_added: 0.4.0
 method:
   description: The method used (or that would be); V(locked_dump) after a fallback from V(consistent_dump).
   returned: always
@@ -255,7 +288,6 @@ queries:
 """
 
 import shutil
-import tempfile
 import time
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import GtidError, parse_gtid_pos
@@ -269,12 +301,15 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.replication_filter
     check_filters, seed_databases_never_replicated, seedable_databases, table_replicated)
 from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
-    METHODS, non_transactional, presence, select_databases, source_login)
+    METHODS, non_transactional, presence, select_databases, source_login, source_ssl_context)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import (
     describe_unfinished, read_seed_state, record_seed_phase, unfinished_seeds)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_transfer import DumpPipe
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import (
-    progress_file_problem, progress_record, rate_mib_s, write_progress_file)
+    make_work_dir, progress_file_problem, progress_record, rate_mib_s, remove_dead_work_dirs, write_progress_file)
+
+# The copy's private work directory (the tools' error output) in the system's temporary directory.
+WORK_DIR_PREFIX = "replkit-seed-"
 
 # What a user does after a failed copy, whether they run the roles or the module alone.
 REDO_HINT = ("with replkit.mariadb.site, nothing to set - the seed's state_file records the copy as unfinished and the "
@@ -291,6 +326,8 @@ def argument_spec():
         source_port=dict(type="int", default=3306),
         source_user=dict(type="str", required=True),
         source_password=dict(type="str", no_log=True),
+        source_ssl=dict(type="bool", default=False),
+        source_ssl_verify_server_cert=dict(type="bool"),
         source_ssl_ca=dict(type="path"),
         source_ssl_cert=dict(type="path"),
         source_ssl_key=dict(type="path"),
@@ -341,15 +378,46 @@ def input_errors(params):
 
 def connect_source(module):
     params = module.params
+    kwargs = connection_kwargs(source_login(params))
     try:
-        return pymysql.connect(cursorclass=pymysql.cursors.DictCursor, **connection_kwargs(source_login(params)))
+        context = source_ssl_context(params)
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        module.fail_json(msg="Cannot set up TLS for the source with source_ssl_ca, source_ssl_cert and source_ssl_key: "
+                             "%s. Nothing was changed." % exc)
+    if context is not None:
+        kwargs["ssl"] = context
+    try:
+        connection = pymysql.connect(cursorclass=pymysql.cursors.DictCursor, **kwargs)
     except Exception as exc:  # PyMySQL raises several unrelated types here
         module.fail_json(msg="Cannot log in to the source %s:%s as %r: %s. Check source_host and source_port, that the "
                              "source listens on the network, and that the seeding account exists there for this "
                              "replica's address with source_password (replkit.mariadb.mariadb_replication_user "
-                             "purpose=seed). Nothing was changed."
-                             % (params["source_host"], params["source_port"], params["source_user"], exc))
-    return None
+                             "purpose=seed)%s. Nothing was changed."
+                             % (params["source_host"], params["source_port"], params["source_user"], exc,
+                                "; with TLS (source_ssl), that the source offers TLS and, when it is verified, that "
+                                "its certificate is signed by source_ssl_ca and names source_host"
+                                if context is not None else ""))
+    if context is not None:
+        require_encrypted(module, connection)
+    return connection
+
+
+def require_encrypted(module, connection):
+    """Fail unless the session to the source is encrypted (older PyMySQL goes on in plain text without TLS)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+            row = cursor.fetchone()
+    except Exception as exc:  # PyMySQL raises several unrelated types here
+        connection.close()
+        module.fail_json(msg="Cannot check that the connection to the source %s is encrypted: %s. Nothing was changed."
+                             % (module.params["source_host"], exc))
+    if not row or not row.get("Value"):
+        connection.close()
+        module.fail_json(msg="The connection to the source %s:%s is not encrypted, but TLS was asked for (source_ssl, "
+                             "or a source_ssl_* file; the link is declared ssl: true): the source offers no TLS. "
+                             "Configure TLS on the source (ssl_cert, ssl_key), or drop ssl from the link. Nothing "
+                             "was copied or changed." % (module.params["source_host"], module.params["source_port"]))
 
 
 def databases_of(module, cursor, where):
@@ -398,7 +466,8 @@ def choose_method(module, source_cursor, databases):
 def seed(module, source_connection, method, databases, result, ignore_tables=()):
     """Copy; returns the GTID position of the copy. The read lock of locked_dump lives in ``source_connection``."""
     params = module.params
-    workdir = tempfile.mkdtemp(prefix="replkit-seed-")  # 0700
+    result["removed_work_dirs"] = remove_dead_work_dirs(WORK_DIR_PREFIX)
+    workdir = make_work_dir(WORK_DIR_PREFIX)
     cursor = source_connection.cursor()
     locked_at = None
     try:

@@ -23,6 +23,14 @@ Rules, per planned connection (replica <- source):
   of an aggregator that both have a ``shop``): a problem.
 - ``mariadb_backup`` copies the source's whole server: the replica must hold no
   database of its own (else a problem), and it gets every database.
+- ``mariadb_backup`` is refused for a copy over a connection declared
+  ``ssl: true`` (or with TLS files): its stream is authenticated but not
+  encrypted, while the dumps connect to the source over TLS like the
+  replication connection does. This holds for the default method
+  (``seed_default_method``) too: it is refused, not replaced by a dump, since a
+  dump copies something else (no ``mysql`` schema) and runs differently; the
+  problem names the variable to change. A connection that is not copied (it
+  exists already, ``seed: never``) streams nothing and is not refused.
 - A seed the replica's state file records as unfinished (started, never
   complete: its source died, the run was killed) is redone, forced, whatever
   the replica holds now and whether or not the connection exists: a half copy
@@ -36,6 +44,8 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.replication_filter
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import describe_unfinished
 
 DEFAULT_METHOD = "consistent_dump"
+# Methods whose copy crosses the network without TLS.
+UNENCRYPTED_METHODS = ("mariadb_backup",)
 
 
 class SeedPlanError(ValueError):
@@ -64,6 +74,29 @@ def _non_transactional(facts, host):
         database, _dot, table = str(entry["table"]).partition(".")
         found.setdefault(database, []).append((table, entry.get("engine")))
     return found
+
+
+def declares_tls(connection):
+    """Whether the replication connection is declared to use TLS (ssl: true, or TLS files given)."""
+    return bool(connection.get("primary_ssl") or connection.get("ssl") or connection.get("primary_ssl_ca")
+                or connection.get("primary_ssl_cert") or connection.get("primary_ssl_key"))
+
+
+def unencrypted_copy_problem(replica, connection, method):
+    """The planner problem of a copy with ``method`` (not encrypted) over a link declared ssl: true."""
+    source = connection["source"]
+    if connection.get("seed_method"):
+        variable = ("seed_method of its mariadb_sources entry for %s (or %s's mariadb_seed_method) is %s"
+                    % (source, replica, method))
+        fix = "set seed_method: consistent_dump or locked_dump on that entry"
+    else:
+        variable = ("the default seed method, seed_default_method, is %s and the mariadb_sources entry for %s names "
+                    "none" % (method, source))
+        fix = "set seed_method: consistent_dump or locked_dump on that entry (or change seed_default_method)"
+    return ("%s: cannot seed the connection from %s with %s: %s, but the physical copy stream is not encrypted; "
+            "the link is declared ssl: true. Fix: %s - they copy over TLS, like the replication connection - or "
+            "drop ssl (and its ssl_* files) from the entry if the network is trusted"
+            % (replica, source, method, variable, fix))
 
 
 class _Planner:
@@ -179,6 +212,9 @@ class _Planner:
                     % (replica, ", ".join(present), ", ".join(db for db in databases if db not in present), source,
                        source))
                 return
+        if method in UNENCRYPTED_METHODS and declares_tls(connection):
+            self.problems.append(unencrypted_copy_problem(replica, connection, method))
+            return
         if method == "consistent_dump":
             method = self.snapshot_or_locked(replica, source, connection, databases)
             if method is None:

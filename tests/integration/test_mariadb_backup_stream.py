@@ -17,7 +17,8 @@ import pytest
 from mariadb_lab import ADMIN_PASSWORD, ADMIN_USER, _free_port, connection_running, wait_for
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
-    ACCEPT, encode_end, encode_hello)
+    ACCEPT, CHALLENGE_SIZE, HELLO_SIZE, MAGIC, NONCE_BYTES, PROOF_BYTES, REJECT, SenderHandshake, encode_end)
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_transfer import recv_exact
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("REPLKIT_MARIADB_IMAGE")),
@@ -148,6 +149,7 @@ def test_stream_prepare_restore_and_replicate(mariadb_lab, run_module, tmp_path)
     assert sent["bytes"] == received["bytes"] > 24 * 1024 * 1024
     assert received["rate_mb_s"] > 0 and received["prepare_seconds"] > 0
     assert received["peer_address"] == "127.0.0.1" and received["ignored_connections"] == []
+    assert received["listen_addresses"] == ["127.0.0.1"]
 
     # The position of the copy is the source's at the end of the backup (nothing was written since).
     assert received["gtid_pos"] == sent["gtid_pos"] == expected_gtid
@@ -279,17 +281,114 @@ def test_a_missing_receiver_stops_the_others(mariadb_lab, run_module, tmp_path):
     assert not staging_dir.exists()
 
 
-def test_wrong_token_is_rejected_by_the_receiver(run_module, tmp_path):
+def test_wrong_token_fails_both_sides_and_no_backup_is_taken(mariadb_lab, run_module, tmp_path):
+    source, = mariadb_lab.start(1)
     port = _free_port()
     staging_dir = tmp_path / "staging"
     receiver = start_receiver(run_module, receive_args(port, staging_dir))
     sent = run_module("mariadb_backup_stream", dict(mode="send", target_host="127.0.0.1", target_port=port,
-                                                    token="not-" + TOKEN, login_user="nobody"))
+                                                    token="not-" + TOKEN, **source.login_args()))
     received = receiver.join()
-    assert sent["failed"] and "the receiver 127.0.0.1 rejected the token" in sent["msg"]
-    assert received["failed"] and "rejected the connection from 127.0.0.1: wrong token" in received["msg"]
+    assert sent["failed"]
+    assert "the receiver 127.0.0.1 (port %d) did not prove it knows the token" % port in sent["msg"]
+    assert "Nothing of the backup was sent" in sent["msg"]
+    assert received["failed"]
+    assert ("rejected the connection from 127.0.0.1: the sender 127.0.0.1 refused this receiver's proof of the token"
+            in received["msg"])
     assert not staging_dir.exists()  # what the failed receive created is gone, so it can run again
-    assert "bytes" not in sent  # no backup was taken
+    assert "bytes" not in sent and "command" not in sent  # mariadb-backup never ran
+    for result in (sent, received):
+        assert TOKEN not in json.dumps(result)
+
+
+class Impostor:
+    """A listener on the receiver's port that is not the replkit receiver: it records every byte it gets.
+
+    ``speak``: answer the hello with a challenge of its own (it cannot prove the token); else stay silent.
+    """
+
+    def __init__(self, address, port, speak):
+        self.received = bytearray()
+        self.speak = speak
+        self.listener = socket.create_server((address, port))
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        conn, _peer = self.listener.accept()
+        with conn:
+            conn.settimeout(30)
+            if self.speak:
+                self.received.extend(recv_exact(conn, HELLO_SIZE))
+                conn.sendall(MAGIC + os.urandom(NONCE_BYTES) + os.urandom(PROOF_BYTES))
+            while True:
+                try:
+                    piece = conn.recv(65536)
+                except OSError:
+                    break
+                if not piece:
+                    break
+                self.received.extend(piece)
+        self.listener.close()
+
+    def join(self):
+        self.thread.join(60)
+        assert not self.thread.is_alive()
+        return bytes(self.received)
+
+
+@pytest.mark.parametrize("speak, message", [
+    (True, "the receiver 127.0.0.1 (port {port}) did not prove it knows the token: the tokens of mode=send and "
+           "mode=receive differ, or something other than the replkit receiver listens there. Nothing of the backup "
+           "was sent to it."),
+    (False, "the receiver 127.0.0.1 (port {port}) accepted the connection but did not prove it knows the token "
+            "within 3 s"),
+])
+def test_an_impostor_on_the_receivers_port_gets_nothing_of_the_backup(mariadb_lab, run_module, speak, message):
+    """Whoever listens first on the replica's port used to get the token and the whole datadir; now it gets the
+    sender's hello (a nonce) and a refusal, mariadb-backup never runs, and the send fails saying why."""
+    source, = mariadb_lab.start(1)
+    populate(source, megabytes=4)
+    port = _free_port()
+    impostor = Impostor("127.0.0.1", port, speak)
+    sent = run_module("mariadb_backup_stream", dict(mode="send", target_host="127.0.0.1", target_port=port,
+                                                    token=TOKEN, timeout=3, connect_timeout=5, **source.login_args()))
+    got = impostor.join()
+    assert sent["failed"] and message.format(port=port) in sent["msg"], sent["msg"]
+    assert "bytes" not in sent and "command" not in sent  # mariadb-backup never ran
+    assert got[:HELLO_SIZE].startswith(MAGIC) and len(got) <= HELLO_SIZE + 1
+    assert got[HELLO_SIZE:] in (REJECT, b"")
+    assert TOKEN.encode("utf-8") not in got and ADMIN_PASSWORD.encode("utf-8") not in got
+
+
+def test_the_receiver_listens_on_its_address_only(run_module, tmp_path):
+    """Bound to 127.0.0.1, the receiver is not reachable on 127.0.0.2 (routable on Linux loopback); an address
+    of another host is refused before anything waits."""
+    port = _free_port()
+    staging_dir = tmp_path / "staging"
+    receiver = start_receiver(run_module, receive_args(port, staging_dir, prepare=False, timeout=30))
+    elsewhere = run_module("mariadb_backup_stream", dict(mode="send", target_host="127.0.0.2", target_port=port,
+                                                         token=TOKEN, connect_timeout=2))
+    assert elsewhere["failed"] and "cannot connect to target_host 127.0.0.2 port %d" % port in elsewhere["msg"]
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.2", port), timeout=5).close()
+    assert receiver.result is None  # nothing reached it: still waiting
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        handshake = SenderHandshake(TOKEN)
+        client.sendall(handshake.hello())
+        client.sendall(handshake.answer(recv_exact(client, CHALLENGE_SIZE)))
+        assert client.recv(1) == ACCEPT
+        client.sendall(encode_end(0))
+        assert client.recv(1) == ACCEPT
+    received = receiver.join()
+    assert not received["failed"], received["msg"]
+    assert received["listen_addresses"] == ["127.0.0.1"] and received["ignored_connections"] == []
+
+    foreign = run_module("mariadb_backup_stream", receive_args(port, tmp_path / "other", listen_address="198.51.100.7"))
+    assert foreign["failed"]
+    assert "listen_address '198.51.100.7' is not an address of this host" in foreign["msg"]
+    assert not (tmp_path / "other").exists()
 
 
 def test_connections_from_other_addresses_are_ignored(run_module, tmp_path):
@@ -305,11 +404,13 @@ def test_connections_from_other_addresses_are_ignored(run_module, tmp_path):
     wait_for(lambda: json.loads(progress_file.read_text())["updated_at"] != first["updated_at"], timeout=2.5)
     stranger = run_module("mariadb_backup_stream", dict(mode="send", target_host="127.0.0.1", target_port=port,
                                                         token=TOKEN, connect_timeout=5))
-    assert stranger["failed"] and "closed the connection instead of answering" in stranger["msg"]
+    assert stranger["failed"] and "closed the connection before proving it knows the token" in stranger["msg"]
     assert receiver.result is None  # still waiting for the allowed address
 
     with socket.create_connection(("127.0.0.1", port), source_address=("127.0.0.2", 0), timeout=10) as client:
-        client.sendall(encode_hello(TOKEN))
+        handshake = SenderHandshake(TOKEN)
+        client.sendall(handshake.hello())
+        client.sendall(handshake.answer(recv_exact(client, CHALLENGE_SIZE)))
         assert client.recv(1) == ACCEPT
         client.sendall(encode_end(0))  # an empty but complete stream
         assert client.recv(1) == ACCEPT

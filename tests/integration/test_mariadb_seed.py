@@ -4,6 +4,9 @@ starts replicating from exactly the copy's position, and nothing is missing or a
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -330,3 +333,61 @@ def test_the_copy_holds_exactly_what_the_connection_filters_replicate(pair, run_
         "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop'")}
     assert {"items", "log_nopk", "audit", "cheap"} <= held and not {"tmp_import", "tmp_more"} & held
     assert not replica.query("SHOW DATABASES LIKE 'scratch'")
+
+
+@pytest.fixture
+def tls_files(tmp_path):
+    """A self-signed server certificate for 127.0.0.1 (it is its own CA)."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    directory = tmp_path / "tls"
+    directory.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(directory / "key.pem"), "-out", str(directory / "cert.pem"),
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    os.chmod(directory / "key.pem", 0o644)  # read by the server's user
+    return directory / "cert.pem", directory / "key.pem"
+
+
+def test_source_ssl_copies_over_tls_and_refuses_a_source_without_it(mariadb_lab, run_module, tls_files):
+    """source_ssl without any TLS file (a link declared ssl: true): the seeding account only logs in over TLS,
+    so the copy proves both the module's connection and mariadb-dump's used it; a source that offers no TLS
+    is refused before anything changes."""
+    cert, key = tls_files
+    source, = mariadb_lab.start(1, ["--ssl-cert=%s" % cert, "--ssl-key=%s" % key])
+    replica, = mariadb_lab.start(1)
+    for statement in FIXTURE_SQL[:3]:
+        source.query(statement)
+    source.query("CREATE USER %s@'127.0.0.1' IDENTIFIED BY %s REQUIRE SSL", (SEED_USER, SEED_PASSWORD))
+    source.query("GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, RELOAD, BINLOG MONITOR ON *.* TO %s@'127.0.0.1'",
+                 (SEED_USER,))
+    accepts_before = int(source.query("SHOW GLOBAL STATUS LIKE 'Ssl_accepts'")[0]["Value"])
+
+    copied = run_module("mariadb_seed", seed_args(source, replica, databases=["shop"], source_ssl=True))
+    assert not copied["failed"], copied
+    assert copied["changed"] and copied["bytes"] > 100000
+    assert replica.scalar("SELECT COUNT(*) FROM shop.items") == 3000
+    assert int(source.query("SHOW GLOBAL STATUS LIKE 'Ssl_accepts'")[0]["Value"]) >= accepts_before + 2
+
+    # Verified against the certificate as CA (it names 127.0.0.1): the dump checks it too, and still copies.
+    verified = run_module("mariadb_seed", seed_args(source, replica, databases=["shop"], source_ssl=True, force=True,
+                                                    source_ssl_verify_server_cert=True, source_ssl_ca=str(cert)))
+    assert not verified["failed"], verified
+    # Verified without a CA that signed it: refused before anything changes.
+    unverifiable = run_module("mariadb_seed", seed_args(source, replica, databases=["shop"], source_ssl=True,
+                                                        force=True, source_ssl_verify_server_cert=True))
+    assert unverifiable["failed"] and "Nothing was changed" in unverifiable["msg"], unverifiable
+    assert "certificate" in unverifiable["msg"]
+
+    # The replica plays a source without TLS: source_ssl refuses it instead of copying in plain text.
+    replica.query("CREATE DATABASE plain_only")
+    replica.query("CREATE USER %s@'127.0.0.1' IDENTIFIED BY %s", (SEED_USER, SEED_PASSWORD))
+    replica.query("GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, RELOAD, BINLOG MONITOR ON *.* TO "
+                  "%s@'127.0.0.1'", (SEED_USER,))
+    target, = mariadb_lab.start(1)
+    refused = run_module("mariadb_seed", seed_args(replica, target, databases=["plain_only"], source_ssl=True))
+    assert refused["failed"], refused
+    assert "SSL is required" in refused["msg"] or "is not encrypted, but TLS was asked for" in refused["msg"]
+    assert "Nothing was" in refused["msg"]
+    assert not target.query("SHOW DATABASES LIKE 'plain_only'")

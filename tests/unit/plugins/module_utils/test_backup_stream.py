@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
-    ACCEPT, FRAME_HEADER, HELLO_HEADER, KIND_ABORT, KIND_DATA, KIND_END, MAGIC, MAX_CHUNK, MAX_TOKEN_BYTES,
-    REJECT, BackupStreamError, address_allowed, client_defaults, decode_frame_header, decode_hello_header,
-    encode_abort, encode_data, encode_end, encode_hello, first_present, normalize_address,
-    parse_backup_log_position, parse_binlog_info, parse_checkpoints,
-    prepared_backup_problem, previous_datadir_path, relay_logs_named_in,
-    replication_state_files, staging_dir_problem, token_matches, validate_stream_params)
+    ACCEPT, CHALLENGE_SIZE, FRAME_HEADER, HELLO_SIZE, KIND_ABORT, KIND_DATA, KIND_END, MAGIC, MAX_CHUNK,
+    MAX_TOKEN_BYTES, NONCE_BYTES, PROOF_BYTES, RECEIVER_LABEL, REJECT, SENDER_LABEL, AuthenticationError,
+    BackupStreamError, ReceiverHandshake, SenderHandshake, address_allowed, check_magic, client_defaults,
+    decode_frame_header, encode_abort, encode_data, encode_end, first_present, normalize_address,
+    parse_backup_log_position, parse_binlog_info, parse_checkpoints, prepared_backup_problem,
+    previous_datadir_path, proof, relay_logs_named_in, replication_state_files, staging_dir_problem,
+    validate_stream_params)
 
 
 # --- binary log info files of the three supported versions ---------------------------------------------------
@@ -81,34 +82,115 @@ def test_first_present_prefers_the_newer_name():
 
 # --- token handshake and framing -----------------------------------------------------------------------------
 
-def test_hello_round_trip():
-    hello = encode_hello("s3cr\u00e9t")
-    assert hello.startswith(MAGIC)
-    length = decode_hello_header(hello[:HELLO_HEADER.size])
-    token = hello[HELLO_HEADER.size:]
-    assert length == len(token) == len("s3cr\u00e9t".encode("utf-8"))
-    assert token_matches("s3cr\u00e9t", token)
-    assert not token_matches("s3cret", token)
-    assert not token_matches("s3cr\u00e9t", token[:-1])
+TOKEN = "s3cr\u00e9t"
 
 
-@pytest.mark.parametrize("header, message", [
-    (b"", "closed before a complete hello"),
-    (b"RKXB1\n\x00", "closed before a complete hello"),
-    (b"GET / HTTP/1.1\r\n"[:8], "does not speak the replkit backup stream protocol"),
-    (MAGIC + b"\x00\x00", "token of 0 bytes"),
-    (MAGIC + (MAX_TOKEN_BYTES + 1).to_bytes(2, "big"), "token of 1025 bytes"),
+def handshake(sender_token, receiver_token):
+    """Both sides of the handshake in memory: (hello, challenge, proof) or the first error with the side."""
+    sender, receiver = SenderHandshake(sender_token), ReceiverHandshake(receiver_token)
+    hello = sender.hello()
+    challenge = receiver.challenge(hello)
+    return sender, receiver, hello, challenge
+
+
+def test_handshake_with_the_right_token_authenticates_both_sides_and_never_carries_the_token():
+    sender, receiver, hello, challenge = handshake(TOKEN, TOKEN)
+    assert hello.startswith(MAGIC) and len(hello) == HELLO_SIZE
+    assert challenge.startswith(MAGIC) and len(challenge) == CHALLENGE_SIZE
+    answer = sender.answer(challenge)
+    assert answer[:1] == ACCEPT and len(answer) == 1 + PROOF_BYTES
+    receiver.check(answer)  # no exception: the sender proved itself
+    for sent in (hello, challenge, answer):
+        assert TOKEN.encode("utf-8") not in sent
+    # Each side's proof is HMAC-SHA256 over its own label, the magic and both nonces.
+    key = TOKEN.encode("utf-8")
+    assert challenge[-PROOF_BYTES:] == proof(key, RECEIVER_LABEL, sender.nonce, receiver.nonce)
+    assert answer[1:] == proof(key, SENDER_LABEL, sender.nonce, receiver.nonce)
+    assert RECEIVER_LABEL != SENDER_LABEL
+
+
+def test_fresh_nonces_make_every_handshake_different():
+    first = handshake(TOKEN, TOKEN)
+    second = handshake(TOKEN, TOKEN)
+    assert first[2] != second[2] and first[3] != second[3]
+    assert len(first[0].nonce) == len(first[1].nonce) == NONCE_BYTES
+    # A proof recorded from one handshake does not pass another.
+    answer = first[0].answer(first[3])
+    second[0].answer(second[3])
+    with pytest.raises(AuthenticationError, match="did not prove it knows the token"):
+        second[1].check(answer)
+
+
+def test_wrong_token_at_the_sender_refuses_the_receiver_before_any_proof_of_its_own():
+    """The receiver (an impostor, or a wrong token) cannot prove the token: the sender raises at once."""
+    sender, _receiver, _hello, challenge = handshake(TOKEN, "not the token")
+    with pytest.raises(AuthenticationError, match="the receiver did not prove it knows the token"):
+        sender.answer(challenge)
+
+
+def test_an_impostor_receiver_that_echoes_or_invents_a_proof_is_refused():
+    sender = SenderHandshake(TOKEN)
+    hello = sender.hello()
+    # Replaying the sender's own nonce and something random as the proof.
+    with pytest.raises(AuthenticationError, match="echoed this sender's nonce"):
+        sender.answer(MAGIC + hello[len(MAGIC):] + bytes(PROOF_BYTES))
+    with pytest.raises(AuthenticationError, match="did not prove it knows the token"):
+        sender.answer(MAGIC + bytes(range(NONCE_BYTES)) + bytes(PROOF_BYTES), "the receiver 192.0.2.9 (port 4444)")
+    # A receiver proof computed with the sender's label (a reflected sender proof) does not pass either.
+    nonce = bytes(range(NONCE_BYTES))
+    reflected = proof(TOKEN.encode("utf-8"), SENDER_LABEL, sender.nonce, nonce)
+    with pytest.raises(AuthenticationError):
+        sender.answer(MAGIC + nonce + reflected)
+
+
+def test_wrong_token_at_the_receiver_is_refused():
+    """A sender that does not know the token (it answers with a made-up proof) is refused by the receiver."""
+    sender, receiver, _hello, challenge = handshake("not the token", TOKEN)
+    with pytest.raises(AuthenticationError):
+        sender.answer(challenge)  # a real sender refuses first ...
+    forged = ACCEPT + bytes(PROOF_BYTES)  # ... an impostor sender answers anyway
+    with pytest.raises(AuthenticationError, match="the sender did not prove it knows the token"):
+        receiver.check(forged)
+    with pytest.raises(AuthenticationError, match="refused this receiver's proof of the token"):
+        receiver.check(REJECT)
+    with pytest.raises(AuthenticationError, match="closed the connection or sent garbage"):
+        receiver.check(ACCEPT + b"short")
+    with pytest.raises(AuthenticationError, match="closed the connection or sent garbage"):
+        receiver.check(b"")
+
+
+def test_the_receiver_checks_a_proof_only_after_its_challenge():
+    with pytest.raises(BackupStreamError, match="only after its challenge"):
+        ReceiverHandshake(TOKEN).check(ACCEPT + bytes(PROOF_BYTES))
+
+
+@pytest.mark.parametrize("first_bytes, message", [
+    (b"", "closed the connection before the handshake"),
+    (b"RKX", "closed the connection before the handshake"),
+    (b"RKXB1\n", "speaks RKXB1, the backup stream protocol of an older replkit.mariadb"),
+    (b"GET / ", "does not speak the replkit backup stream protocol RKXB2"),
 ])
-def test_hello_header_rejects(header, message):
+def test_magic_names_an_old_peer_or_a_stranger(first_bytes, message):
     with pytest.raises(BackupStreamError, match=message):
-        decode_hello_header(header)
+        check_magic(first_bytes, "the peer")
+    check_magic(MAGIC, "the peer")
 
 
-def test_hello_refuses_bad_tokens():
-    with pytest.raises(BackupStreamError, match="token is empty"):
-        encode_hello("")
-    with pytest.raises(BackupStreamError, match="at most 1024"):
-        encode_hello("x" * (MAX_TOKEN_BYTES + 1))
+def test_truncated_hello_or_challenge_is_refused():
+    receiver = ReceiverHandshake(TOKEN)
+    with pytest.raises(BackupStreamError, match="in the middle of its hello"):
+        receiver.challenge(MAGIC + b"\x00" * 5)
+    sender = SenderHandshake(TOKEN)
+    with pytest.raises(BackupStreamError, match="in the middle of its challenge"):
+        sender.answer(MAGIC + b"\x00" * 40)
+
+
+def test_handshake_refuses_bad_tokens():
+    for side in (SenderHandshake, ReceiverHandshake):
+        with pytest.raises(BackupStreamError, match="token is empty"):
+            side("")
+        with pytest.raises(BackupStreamError, match="at most 1024"):
+            side("x" * (MAX_TOKEN_BYTES + 1))
 
 
 def test_frames_round_trip():

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+import ssl
+
+from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import client_option_file
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
     PositionScanner, dump_command, import_command, local_client_options, non_transactional, presence,
-    select_databases, source_client_options)
+    select_databases, source_client_options, source_ssl_context, source_tls_wanted)
 
 HEADER = (b"-- MariaDB dump\n-- CHANGE MASTER TO MASTER_LOG_FILE='mariadb-bin.000003', MASTER_LOG_POS=1337;\n"
           b"CREATE TABLE t (x int);\nINSERT INTO t VALUES (1);\n"
@@ -73,3 +76,85 @@ def test_non_transactional_tables_and_presence():
     assert presence(["shop"], ["shop", "crm"]) == "partial"
     assert presence([], ["shop"]) == "absent"
     assert presence(["crm", "shop", "x"], ["shop", "crm"]) == "present"
+
+
+SOURCE = {"source_host": "10.0.0.1", "source_port": 3306, "source_user": "seed", "source_password": "x",
+          "connect_timeout": 30}
+
+
+@pytest.mark.parametrize("tls, expected", [
+    ({}, {}),
+    # ssl: true without files: the dump is still told to use TLS
+    ({"source_ssl": True}, {"ssl": 1}),
+    ({"source_ssl": True, "source_ssl_verify_server_cert": True}, {"ssl": 1, "ssl-verify-server-cert": 1}),
+    ({"source_ssl": True, "source_ssl_verify_server_cert": False}, {"ssl": 1, "ssl-verify-server-cert": 0}),
+    ({"source_ssl": False, "source_ssl_ca": "/ca.pem", "source_ssl_verify_server_cert": True},
+     {"ssl-ca": "/ca.pem", "ssl-verify-server-cert": 1}),
+])
+def test_source_tls_reaches_the_dump_through_its_option_file(tls, expected):
+    options = source_client_options(dict(SOURCE, **tls))
+    assert {key: value for key, value in options.items() if value is not None} == dict(
+        {"host": "10.0.0.1", "port": 3306, "user": "seed", "password": "x"}, **expected)
+    text = client_option_file(options)
+    for key, value in expected.items():
+        assert '%s="%s"' % (key, value) in text
+
+
+def test_source_ssl_context_matches_what_the_dump_checks():
+    assert source_tls_wanted(dict(SOURCE)) is False and source_ssl_context(dict(SOURCE)) is None
+    plain = source_ssl_context(dict(SOURCE, source_ssl=True))
+    assert isinstance(plain, ssl.SSLContext)
+    assert plain.verify_mode == ssl.CERT_NONE and not plain.check_hostname
+    verified = source_ssl_context(dict(SOURCE, source_ssl=True, source_ssl_verify_server_cert=True))
+    assert verified.verify_mode == ssl.CERT_REQUIRED and verified.check_hostname
+    assert source_tls_wanted(dict(SOURCE, source_ssl_key="/key.pem"))
+
+
+class _Failed(Exception):
+    pass
+
+
+class _Module:
+    params = dict(SOURCE)
+
+    def fail_json(self, **result):
+        raise _Failed(result["msg"])
+
+
+class _Connection:
+    """Answers SHOW SESSION STATUS LIKE 'Ssl_cipher' with ``cipher``."""
+
+    def __init__(self, cipher):
+        self.cipher, self.closed = cipher, False
+
+    def cursor(self):
+        connection = self
+
+        class Cursor:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc_info):
+                return False
+
+            def execute(self, sql):
+                assert sql == "SHOW SESSION STATUS LIKE 'Ssl_cipher'"
+
+            def fetchone(self):
+                return {"Variable_name": "Ssl_cipher", "Value": connection.cipher}
+
+        return Cursor()
+
+    def close(self):
+        self.closed = True
+
+
+def test_a_source_connection_left_in_plain_text_is_refused():
+    """Older PyMySQL goes on without TLS when the server offers none; mariadb_seed checks the session itself."""
+    from ansible_collections.replkit.mariadb.plugins.modules.mariadb_seed import require_encrypted
+    require_encrypted(_Module(), _Connection("TLS_AES_256_GCM_SHA384"))
+    plain = _Connection("")
+    with pytest.raises(_Failed, match="The connection to the source 10.0.0.1:3306 is not encrypted, but TLS was asked "
+                                      "for .* Nothing was copied or changed"):
+        require_encrypted(_Module(), plain)
+    assert plain.closed

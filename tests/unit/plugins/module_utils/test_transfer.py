@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 
 import pytest
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
-    client_option_file, login_client_options, option_file_value, write_private_file)
+    client_option_file, login_client_options, option_file_value, option_pipe, write_private_file)
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import (
-    async_job_outcome, format_progress, progress_file_problem, progress_record, rate_mib_s, read_progress, tail, wait_for_async_job,
-    write_progress_file)
+    async_job_outcome, format_progress, make_work_dir, progress_file_problem, progress_record, rate_mib_s, read_progress,
+    remove_dead_work_dirs, tail, wait_for_async_job, write_progress_file)
 
 
 def test_option_values_survive_quotes_backslashes_comments_and_control_characters():
@@ -145,3 +146,42 @@ def test_progress_file_problem_only_for_a_file_in_the_way(tmp_path):
     assert progress_file_problem(str(tmp_path / "plain" / "sub" / "p.json")) == (
         "progress_file %s lies under %s, which is not a directory; choose another path"
         % (tmp_path / "plain" / "sub" / "p.json", tmp_path / "plain"))
+
+
+def test_a_work_dir_is_private_and_named_after_its_process(tmp_path):
+    path = make_work_dir("replkit-test-", str(tmp_path))
+    assert os.path.basename(path).startswith("replkit-test-%d-" % os.getpid())
+    assert os.stat(path).st_mode & 0o777 == 0o700
+
+
+def test_only_work_dirs_of_dead_processes_are_removed(tmp_path):
+    for name in ("replkit-test-111-a", "replkit-test-222-b", "replkit-test-x-c", "other-111-d"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "client.cnf").write_text("[client]\npassword=secret\n")
+    (tmp_path / "replkit-test-333-file").write_text("not a directory")
+    removed = remove_dead_work_dirs("replkit-test-", str(tmp_path), alive=lambda pid: pid == 222)
+    assert removed == [str(tmp_path / "replkit-test-111-a")]
+    assert sorted(os.listdir(tmp_path)) == ["other-111-d", "replkit-test-222-b", "replkit-test-333-file", "replkit-test-x-c"]
+
+
+def test_the_current_process_keeps_its_work_dir(tmp_path):
+    path = make_work_dir("replkit-test-", str(tmp_path))
+    assert remove_dead_work_dirs("replkit-test-", str(tmp_path)) == []
+    assert os.path.isdir(path)
+
+
+def test_an_option_pipe_hands_the_text_to_a_child_and_nothing_to_the_disk():
+    text = client_option_file({"user": "repl", "password": "se'cr\"et"})
+    descriptor, path = option_pipe(text)
+    try:
+        assert path == "/dev/fd/%d" % descriptor
+        assert stat.S_ISFIFO(os.fstat(descriptor).st_mode)
+        child = subprocess.run(["cat", path], pass_fds=(descriptor,), capture_output=True, text=True, check=True)
+    finally:
+        os.close(descriptor)
+    assert child.stdout == text
+
+
+def test_an_option_pipe_refuses_what_would_not_fit():
+    with pytest.raises(ValueError, match="does not fit a pipe"):
+        option_pipe("x" * (64 * 1024))

@@ -194,3 +194,54 @@ def test_non_transactional_tables_are_refused_under_consistent_dump_before_any_c
     assert plan_seeding(plan_topology(filtered), held)["steps"][0]["method"] == "consistent_dump"
     with pytest.raises(SeedPlanError, match="seed_non_transactional is 'maybe'"):
         plan_seeding(plan_topology(AGGREGATOR), held, non_transactional="maybe")
+
+
+# --- mariadb_backup on links declared ssl: true ---------------------------------------------------------------
+
+def ssl_link(**entry):
+    return {"p": {"mariadb_writable": True}, "r": {"mariadb_sources": [dict({"host": "p", "ssl": True}, **entry)]}}
+
+
+@pytest.mark.parametrize("inventory, default_method, variable", [
+    (ssl_link(seed_method="mariadb_backup"), "consistent_dump",
+     "seed_method of its mariadb_sources entry for p (or r's mariadb_seed_method) is mariadb_backup"),
+    (dict(ssl_link(), r={"mariadb_seed_method": "mariadb_backup", "mariadb_sources": [{"host": "p", "ssl": True}]}),
+     "consistent_dump", "seed_method of its mariadb_sources entry for p (or r's mariadb_seed_method)"),
+    (ssl_link(), "mariadb_backup", "the default seed method, seed_default_method, is mariadb_backup"),
+    # TLS files without ssl: true declare TLS too
+    (ssl_link(ssl=None, ssl_ca="/etc/mysql/ca.pem", seed_method="mariadb_backup"), "consistent_dump",
+     "seed_method of its mariadb_sources entry for p"),
+])
+def test_mariadb_backup_is_refused_on_a_link_declared_ssl_naming_replica_variable_reason_and_fix(
+        inventory, default_method, variable):
+    inventory["r"]["mariadb_sources"][0] = {key: value for key, value in inventory["r"]["mariadb_sources"][0].items()
+                                            if value is not None}
+    with pytest.raises(SeedPlanError) as caught:
+        plan_seeding(plan_topology(inventory), facts(p=["app"], r=[]), default_method)
+    problem, = caught.value.problems
+    assert problem.startswith("r: cannot seed the connection from p with mariadb_backup: " + variable), problem
+    assert "the physical copy stream is not encrypted; the link is declared ssl: true" in problem
+    assert "consistent_dump or locked_dump" in problem and "copy over TLS" in problem and "drop ssl" in problem
+
+
+def test_dumps_over_ssl_links_and_backups_over_plain_links_are_planned():
+    over_tls = plan_seeding(plan_topology(ssl_link(seed_method="locked_dump")), facts(p=["app"], r=[]),
+                            "mariadb_backup")
+    assert [step["method"] for step in over_tls["steps"]] == ["locked_dump"]
+    assert [step["method"] for step in plan_seeding(plan_topology(ssl_link()), facts(p=["app"], r=[]))["steps"]] == [
+        "consistent_dump"]
+    plain = plan_seeding(plan_topology(ssl_link(ssl=False, seed_method="mariadb_backup")), facts(p=["app"], r=[]))
+    assert [step["method"] for step in plain["steps"]] == ["mariadb_backup"]
+
+
+def test_an_ssl_link_that_copies_nothing_is_not_refused():
+    """Nothing streams over a connection that exists already or says seed: never, so its method does not matter."""
+    existing = plan_seeding(plan_topology(ssl_link(seed_method="mariadb_backup")), facts(p=["app"], r=(["app"], ["p"])))
+    assert existing["steps"] == [] and existing["skipped"][0]["reason"].startswith("the connection exists")
+    never = plan_seeding(plan_topology(ssl_link(seed_method="mariadb_backup", seed="never")), facts(p=["app"], r=[]))
+    assert never["steps"] == [] and never["skipped"][0]["reason"] == "seed: never"
+    # An unfinished copy would stream again: refused.
+    held = facts(p=["app"], r=(["app"], ["p"]))
+    held["r"]["unfinished_seeds"] = {"p": dict(UNFINISHED, method="mariadb_backup")}
+    with pytest.raises(SeedPlanError, match="the physical copy stream is not encrypted"):
+        plan_seeding(plan_topology(ssl_link(seed_method="mariadb_backup")), held)
