@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -391,3 +392,39 @@ def test_source_ssl_copies_over_tls_and_refuses_a_source_without_it(mariadb_lab,
     assert "SSL is required" in refused["msg"] or "is not encrypted, but TLS was asked for" in refused["msg"]
     assert "Nothing was" in refused["msg"]
     assert not target.query("SHOW DATABASES LIKE 'plain_only'")
+
+
+def test_a_seed_killed_by_its_timeout_leaves_no_password_on_disk(pair, run_module, tmp_path):
+    """An async timeout kills the module with SIGKILL: no cleanup runs, so nothing secret may be on disk before."""
+    source, replica = pair
+    source.query("CREATE DATABASE big")
+    source.query("CREATE TABLE big.a_rows (id INT PRIMARY KEY, pad VARCHAR(200)) ENGINE=InnoDB")
+    source.query("INSERT INTO big.a_rows SELECT seq, REPEAT(MD5(seq), 6) FROM big.seq_1_to_400000")
+    args_file = tmp_path / "args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": seed_args(source, replica, databases=["big"])}))
+    repo = Path(__file__).resolve().parents[2]
+    module = subprocess.Popen([sys.executable, str(repo / "plugins" / "modules" / "mariadb_seed.py"), str(args_file)],
+                              env=dict(os.environ, PYTHONPATH=str(repo / ".collections")), start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    work_dir_prefix = "replkit-seed-%d-" % module.pid
+    try:
+        assert wait_for(lambda: replica.scalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                                               "'big' AND TABLE_NAME = 'a_rows'"), timeout=60)
+    finally:
+        os.killpg(module.pid, 9)  # the module and the dump and import clients it started
+        module.wait()
+    temp = Path(os.environ.get("TMPDIR", "/tmp"))
+    left = [path for path in temp.iterdir() if path.name.startswith(work_dir_prefix)]
+    assert len(left) == 1, "the killed copy's work directory is left for the next copy to remove"
+    secret = SEED_PASSWORD.encode()
+    for path in left[0].rglob("*"):
+        assert secret not in path.read_bytes(), "%s holds the seeding password" % path
+
+    # The next copy removes what the killed one left.
+    source.query("DROP DATABASE big")
+    replica.query("DROP DATABASE IF EXISTS big")
+    source.query("CREATE DATABASE small")
+    source.query("CREATE TABLE small.t (id INT PRIMARY KEY) ENGINE=InnoDB")
+    redone = run_module("mariadb_seed", seed_args(source, replica, databases=["small"]))
+    assert not redone["failed"], redone
+    assert str(left[0]) in redone["removed_work_dirs"] and not left[0].exists()
