@@ -127,6 +127,8 @@ def server_option_settings(host, node, previous_lines=(), binlog_format="ROW", l
         "auto_increment_offset": node.get("auto_increment_offset"),
         "slave_parallel_threads": node.get("slave_parallel_threads"),
         "slave_parallel_mode": node.get("slave_parallel_mode"),
+        # Dynamic, so a ring member gets it without a restart; "" (no conversion) is written and applied too.
+        "slave_type_conversions": node.get("slave_type_conversions"),
         "binlog_format": (binlog_format or None) if log_bin else None,
     }
     if crash_safe:

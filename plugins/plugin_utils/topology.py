@@ -17,7 +17,8 @@ from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_graph imp
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_inventory import (
     CONTRACT_VARS, address_fault, check_host, control_characters, problem)
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_settings import (
-    allocate_auto_increment, allocate_domains, allocate_server_ids, domain_owners, inherited_spacing, origins)
+    RING_TYPE_CONVERSIONS, allocate_auto_increment, allocate_domains, allocate_server_ids, domain_owners,
+    inherited_spacing, origins, type_conversion_hosts)
 
 MIN_PARALLEL_THREADS = 4
 # How many hosts of a group a message lists before "and N more".
@@ -289,6 +290,9 @@ def host_plan(host, context):
     increment, offset = context["spacing"][host]
     threads, mode = _parallel(spec, len(sources))
     log_slave_updates = spec.log_slave_updates if spec.log_slave_updates is not None else is_relay
+    conversions = spec.slave_type_conversions
+    if conversions is None and host in context["type_conversions"]:
+        conversions = RING_TYPE_CONVERSIONS
     return {
         "server_id": context["server_ids"][host],
         "gtid_domain_id": context["domains"][host],
@@ -302,6 +306,8 @@ def host_plan(host, context):
         "auto_increment_offset": offset,
         "slave_parallel_threads": threads,
         "slave_parallel_mode": mode,
+        # None: not managed; "": no conversion (types must match exactly).
+        "slave_type_conversions": conversions,
         "replication_host": spec.replication_host,
         "port": spec.port,
         "sources": list(sources),
@@ -357,6 +363,7 @@ def plan_topology(host_vars, hosts=None, groups=None):
         "specs": specs, "graph": graph, "writable": writable, "edges": edges, "spacing": spacing,
         "server_ids": allocate_server_ids(specs, problems),
         "domains": allocate_domains(specs, graph, owners, origin, problems),
+        "type_conversions": type_conversion_hosts(graph, writable),
     }
     if problems:
         raise TopologyError(sorted(set(problems)))

@@ -22,6 +22,13 @@ MAX_CONNECTION_NAME = 63
 MAX_DELAY = 2 ** 31 - 1
 MAX_AUTO_INCREMENT = 65535
 MAX_PARALLEL_THREADS = 16383
+# 001: "if one is using uuid_short() in Multi-Master ring replication, one can only use server_id in the range
+# 1-255": UUID_SHORT() puts (server_id & 255) into the top byte of its values.
+MAX_SMALL_SERVER_ID = 255
+SERVER_ID_RANGE_CHOICES = ("large", "small")
+# The members of slave_type_conversions MariaDB knows, in the order the server reports them (MySQL's ALL_SIGNED and
+# ALL_UNSIGNED are refused by MariaDB's SET GLOBAL and at start).
+TYPE_CONVERSIONS = ("ALL_LOSSY", "ALL_NON_LOSSY")
 
 # The host variables the planner reads; everything else in hostvars is left alone.
 CONTRACT_VARS = (
@@ -29,7 +36,7 @@ CONTRACT_VARS = (
     "mariadb_auto_increment_increment", "mariadb_auto_increment_offset", "mariadb_log_slave_updates",
     "mariadb_gtid_ignore_duplicates", "mariadb_replication_host", "mariadb_port",
     "mariadb_slave_parallel_threads", "mariadb_slave_parallel_mode", "ansible_host", "mariadb_seed",
-    "mariadb_seed_method",
+    "mariadb_seed_method", "mariadb_slave_type_conversions", "mariadb_server_id_range",
 )
 SSL_FILE_KEYS = ("ssl_ca", "ssl_cert", "ssl_key")
 SOURCE_KEYS = frozenset(("host", "connection_name", "delay", "use_gtid", "ssl", "ssl_verify_server_cert", "seed",
@@ -92,6 +99,9 @@ class HostSpec(NamedTuple):
     seed_method: str | None
     # Where replication_host came from: mariadb_replication_host, ansible_host or the inventory name.
     address_origin: str = "mariadb_replication_host"
+    # "" means none; None: not given (derived).
+    slave_type_conversions: str | None = None
+    server_id_range: str | None = None
 
 
 def problem(hosts, variable, what, fix):
@@ -237,6 +247,29 @@ def check_address(host, variable, value, problems):
         problems.append(problem(host, variable, "%r %s" % (value, fault[0]), fault[1]))
         return None
     return value
+
+
+def check_type_conversions(host, variable, value, problems):
+    """``value`` (a comma-separated string or a list) as MariaDB's slave_type_conversions, in the server's order.
+
+    "" (or an empty list) means "no conversion": types must match exactly. None when not given or invalid.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        members = value.split(",")
+    elif isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        members = list(value)
+    else:
+        members = None
+    if members is not None:
+        members = [member.strip().upper() for member in members if member.strip()]
+    if members is None or any(member not in TYPE_CONVERSIONS for member in members):
+        problems.append(problem(host, variable, "%r is not a set of row type conversions MariaDB knows" % (value,),
+                                "give a comma-separated list of %s (for example %s), or '' for none"
+                                % (" and ".join(TYPE_CONVERSIONS), ",".join(TYPE_CONVERSIONS))))
+        return None
+    return ",".join(member for member in TYPE_CONVERSIONS if member in members)
 
 
 def check_string_list(host, variable, value, problems):
@@ -414,4 +447,8 @@ def check_host(name, host_vars, problems):
         seed=check_choice(name, "mariadb_seed", get("mariadb_seed"), SEED_CHOICES, problems),
         seed_method=check_choice(name, "mariadb_seed_method", get("mariadb_seed_method"), SEED_METHOD_CHOICES, problems),
         address_origin=origin,
+        slave_type_conversions=check_type_conversions(name, "mariadb_slave_type_conversions",
+                                                      get("mariadb_slave_type_conversions"), problems),
+        server_id_range=check_choice(name, "mariadb_server_id_range", get("mariadb_server_id_range"),
+                                     SERVER_ID_RANGE_CHOICES, problems),
     )

@@ -1,12 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, replkit.mariadb contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Identifiers the topology planner derives: server_id, gtid_domain_id, auto_increment spacing.
+"""Identifiers and settings the topology planner derives: server_id, gtid_domain_id, auto_increment spacing,
+slave_type_conversions.
 
 Derived values come from a hash of the inventory name, so they do not depend on the
 order hosts are listed in, nor change when unrelated hosts are added. Explicit values
 win; a derived value that would clash with a taken one moves to the next free value,
 hosts being served in sorted name order, so the outcome is still deterministic.
+
+Small server ids (``mariadb_server_id_range: small``, 1..255) are the exception: in so small a range clashes are
+common, and no rule that reads only the inventory can settle a clash without ever moving a host that already has
+its id (the host that was there first is not written anywhere). So a small derived id is the hash of the host's
+name and nothing else, and a clash is refused with a free id to pin, never settled by moving anybody.
 """
 
 from __future__ import annotations
@@ -14,10 +20,16 @@ from __future__ import annotations
 import hashlib
 from math import gcd
 
-from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_inventory import MAX_UINT32, problem
+from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_inventory import (
+    MAX_SMALL_SERVER_ID, MAX_UINT32, TYPE_CONVERSIONS, problem)
 
 # 001: "Let us assume there will never be more than 10 masters": room for writers added later.
 AUTO_INCREMENT_HEADROOM = 10
+# 001: "The following is needed to ensure the ALTER TABLE on another master will not break ring replication
+# slave_type_conversions=ALL_NON_LOSSY,ALL_LOSSY" (written here in the order the server reports the set).
+RING_TYPE_CONVERSIONS = ",".join(TYPE_CONVERSIONS)
+# How many hosts a message lists before "and N more".
+LISTED_HOSTS = 10
 
 
 def stable_number(kind, name, low, high):
@@ -51,12 +63,130 @@ def duplicate_problems(variable, explicit, what):
             for value, hosts in sorted(by_value.items()) if len(hosts) > 1]
 
 
+def _listed(hosts):
+    hosts = sorted(hosts)
+    more = len(hosts) - LISTED_HOSTS
+    return ", ".join(hosts[:LISTED_HOSTS]) + (" and %d more" % more if more > 0 else "")
+
+
+def server_id_range(specs, problems):
+    """The topology's mariadb_server_id_range, ``large`` (the default) or ``small``; one value for every host.
+
+    UUID_SHORT() values of every server of a ring meet, so small ids on some hosts only would not keep them apart.
+    A topology that mixes the two is a problem (and planned as ``large``, to go on checking the rest).
+    """
+    small = sorted(host for host, spec in specs.items() if spec.server_id_range == "small")
+    if not small:
+        return "large"
+    others = sorted(set(specs) - set(small))
+    if not others:
+        return "small"
+    problems.append(problem(
+        _listed(small), "mariadb_server_id_range",
+        "small here, but large on %s (large is the default); it is one choice for the whole topology, since "
+        "UUID_SHORT() values of all servers meet and a large id's low byte can be any small one"
+        % _listed(others),
+        "set mariadb_server_id_range to the same value for every host of the topology, for example in the group_vars "
+        "of the topology group"))
+    return "large"
+
+
+def small_server_id(host):
+    """A host's derived small server_id: a hash of its name alone, in 1..255."""
+    return stable_number("server_id_small", host, 1, MAX_SMALL_SERVER_ID)
+
+
+def _free_ids(start, count, taken):
+    """``count`` ids of 1..255 not in ``taken``, from ``start`` upwards (wrapping); they are added to ``taken``."""
+    found = []
+    for step in range(1, MAX_SMALL_SERVER_ID + 1):
+        candidate = (start - 1 + step) % MAX_SMALL_SERVER_ID + 1
+        if len(found) < count and candidate not in taken:
+            found.append(candidate)
+            taken.add(candidate)
+    return found
+
+
+def _small_clash_problem(value, holders, explicit, suggestions):
+    derived = [host for host in holders if host not in explicit]
+    pinned = [host for host in holders if host in explicit]
+    # With at most 255 servers there are always enough free ids (allocate_small_server_ids refuses more).
+    example = ("for example mariadb_server_id: %d" % suggestions[0] if len(suggestions) == 1
+               else "free ids: %s" % ", ".join(str(number) for number in suggestions))
+    if pinned:
+        what = ("%s %s the small server_id %d (a hash of the inventory name into 1..255), which %s %s explicitly"
+                % (" and ".join(derived), "derives" if len(derived) == 1 else "derive", value, " and ".join(pinned),
+                   "sets" if len(pinned) == 1 else "set"))
+        fix = "set mariadb_server_id on %s to a free id (%s), or give %s another one" % (
+            " and ".join(derived), example, " and ".join(pinned))
+    else:
+        what = ("%s %s derive the small server_id %d (a hash of the inventory name into 1..255), and every server "
+                "needs its own" % (" and ".join(derived), "both" if len(derived) == 2 else "all", value))
+        fix = ("set mariadb_server_id on %s to a free id (%s): on the %s you are adding, so that a server that "
+               "already runs keeps its id" % ("one of them" if len(derived) == 2 else "all of them but one", example,
+                                              "host" if len(derived) == 2 else "hosts"))
+    return problem(sorted(holders), "mariadb_server_id", what, fix)
+
+
+def allocate_small_server_ids(specs, explicit, problems):
+    """host -> server_id in 1..255: explicit ones, the others ``small_server_id``; clashes and overflows refused."""
+    if len(specs) > MAX_SMALL_SERVER_ID:
+        problems.append(problem(
+            "(inventory)", "mariadb_server_id_range",
+            "small gives each server an id from 1 to %d, but the topology has %d servers"
+            % (MAX_SMALL_SERVER_ID, len(specs)),
+            "use large (the default) unless applications call UUID_SHORT() on a ring, or split the servers into "
+            "topologies of at most %d" % MAX_SMALL_SERVER_ID))
+        return allocate_unique("server_id", specs, explicit, 1, MAX_UINT32)
+    for host in sorted(explicit):
+        if explicit[host] > MAX_SMALL_SERVER_ID:
+            problems.append(problem(
+                host, "mariadb_server_id",
+                "%d is above %d, but mariadb_server_id_range is small: UUID_SHORT() keeps only server_id & 255, so "
+                "this server's values would repeat those of server %d (001: \"one can only use server_id in the "
+                "range 1-255\")" % (explicit[host], MAX_SMALL_SERVER_ID, explicit[host] & 255),
+                "give an id from 1 to %d, or remove it to let the planner derive one" % MAX_SMALL_SERVER_ID))
+    ids = dict(explicit)
+    ids.update({host: small_server_id(host) for host in specs if host not in explicit})
+    holders = {}
+    for host in sorted(ids):
+        holders.setdefault(ids[host], []).append(host)
+    taken = set(holders)
+    for value in sorted(holders):
+        clashing = holders[value]
+        derived = [host for host in clashing if host not in explicit]
+        if len(clashing) < 2 or not derived:
+            continue  # two explicit ones: reported by duplicate_problems
+        needed = len(derived) if len(derived) < len(clashing) else len(derived) - 1
+        problems.append(_small_clash_problem(value, clashing, explicit, _free_ids(value, needed, taken)))
+    return ids
+
+
 def allocate_server_ids(specs, problems):
-    """host -> server_id: explicit ones (must be unique), the others hash-derived in 1..2^32-1."""
+    """host -> server_id: explicit ones (must be unique), the others hash-derived in 1..2^32-1 (or 1..255).
+
+    With ``mariadb_server_id_range: small`` see allocate_small_server_ids.
+    """
     explicit = {host: spec.server_id for host, spec in specs.items() if spec.server_id is not None}
     problems.extend(duplicate_problems("mariadb_server_id", explicit,
                                        "every server needs its own (events carry it, and a server skips its own)"))
+    if server_id_range(specs, problems) == "small":
+        return allocate_small_server_ids(specs, explicit, problems)
     return allocate_unique("server_id", specs, explicit, 1, MAX_UINT32)
+
+
+# ---------------------------------------------------------------- slave_type_conversions
+
+def type_conversion_hosts(graph, writable):
+    """The hosts that need row type conversions: every replicating host that events of a writer on a cycle reach.
+
+    001: "The following is needed to ensure the ALTER TABLE on another master will not break ring replication",
+    "on all masters and their slaves": a member that changed a column type keeps receiving rows the other writers
+    logged with the old type before the ALTER reached them; and a replica that a failover points at another member
+    goes on from that member's binary log, where such rows may still have the old type.
+    """
+    cycle_writers = [host for host in graph.hosts if writable[host] and graph.in_cycle(host)]
+    return {host for host in graph.reached_from(cycle_writers) if graph.sources_of[host]}
 
 
 # ---------------------------------------------------------------- GTID domains

@@ -131,3 +131,16 @@ def test_the_planned_port_is_written_and_compared_with_the_running_server():
     settings = server_option_settings("a", dict(LONE, port=3307))
     assert settings["file"]["port"] == 3307 and settings["runtime"]["port"] == 3307
     assert "port" not in server_option_settings("a", LONE)["file"]
+
+
+def test_row_type_conversions_are_applied_at_runtime_where_the_plan_manages_them():
+    ring_member = server_option_settings("m1", dict(REPLICA, slave_type_conversions="ALL_LOSSY,ALL_NON_LOSSY"))
+    assert ring_member["file"]["slave_type_conversions"] == "ALL_LOSSY,ALL_NON_LOSSY"
+    assert ring_member["runtime"]["slave_type_conversions"] == "ALL_LOSSY,ALL_NON_LOSSY"
+    # The user's "none" is written and applied too (the server's default, but a former ring member reverts to it).
+    none = server_option_settings("m1", dict(REPLICA, slave_type_conversions=""))
+    assert none["file"]["slave_type_conversions"] == none["runtime"]["slave_type_conversions"] == ""
+    # Not managed: left as the server has it (and a plan of an older planner without the key works).
+    unmanaged = server_option_settings("r", dict(REPLICA, slave_type_conversions=None))
+    assert "slave_type_conversions" not in unmanaged["file"]
+    assert "slave_type_conversions" not in server_option_settings("r", REPLICA)["runtime"]
