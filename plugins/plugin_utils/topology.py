@@ -85,8 +85,8 @@ def _unknown_host_problem(host, variable, name, inventory, planned):
     """Why ``name``, given where a planned host is expected, is not one: a group, a host left out, or unknown."""
     members = inventory.group_hosts(name)
     if members is not None:
-        what = "%s%r is a group of the inventory, not a host%s" % ("source " if planned else "", name,
-                                                                  " (its hosts: %s)" % members if members else "")
+        hosts_note = " (its hosts: %s)" % members if members else ""
+        what = "%s%r is a group of the inventory, not a host%s" % ("source " if planned else "", name, hosts_note)
         if planned:
             return problem(host, variable, what, "list the source host by its inventory name, one entry per source")
         return problem(host, variable, what, "pass the group's hosts instead, for example groups[%r]" % name)

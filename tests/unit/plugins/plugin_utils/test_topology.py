@@ -80,8 +80,8 @@ def test_plan_does_not_depend_on_host_order():
 
 def test_adding_hosts_keeps_existing_ids_and_offsets():
     before = plan_topology(RING)
-    grown = dict(RING, r2={"mariadb_sources": ["m2"]}, other={}, other_replica={"mariadb_sources": ["other"],
-                                                                              "ansible_host": "10.0.0.9"})
+    other_replica = {"mariadb_sources": ["other"], "ansible_host": "10.0.0.9"}
+    grown = dict(RING, r2={"mariadb_sources": ["m2"]}, other={}, other_replica=other_replica)
     after = plan_topology(grown)
     for key in ("server_id", "gtid_domain_id", "auto_increment_increment", "auto_increment_offset"):
         assert {host: after[host][key] for host in RING} == ids(before, key), key

@@ -242,8 +242,8 @@ def test_255_servers_fit_and_256_are_refused_once():
 
 
 def test_the_range_is_one_choice_for_the_whole_topology():
-    mixed = dict(with_range(RING), r1={"mariadb_sources": ["m1"]}, r2={"mariadb_sources": ["m1"],
-                                                                      "mariadb_server_id_range": "large"})
+    large = {"mariadb_sources": ["m1"], "mariadb_server_id_range": "large"}
+    mixed = dict(with_range(RING), r1={"mariadb_sources": ["m1"]}, r2=large)
     assert problems_of(mixed) == [
         "m1, m2, m3: mariadb_server_id_range: small here, but large on r1, r2 (large is the default); it is one choice "
         "for the whole topology, since UUID_SHORT() values of all servers meet and a large id's low byte can be any "
