@@ -155,9 +155,18 @@ def origins(args):
             "examples": examples}, 0
 
 
+def quoted_table(name):
+    return ".".join(quote(part) for part in name.split(".", 1))
+
+
 def keepup(args):
-    table = ".".join(quote(part) for part in args.table.split(".", 1))
-    expect = sorted(set(args.expect))
+    table = quoted_table(args.table)
+    # --expect SOURCE or SOURCE=DATABASE.TABLE: the table the source writes into (one its connection replicates).
+    tables_of = {}
+    for item in args.expect:
+        source, _sep, source_table = item.partition("=")
+        tables_of[source] = quoted_table(source_table or args.table)
+    expect = sorted(tables_of)
     connection = connect(args.socket)
     cursor = connection.cursor()
     if args.write:
@@ -171,14 +180,16 @@ def keepup(args):
     deadline = time.time() + args.settle + args.timeout + 1
     while len(latency) < len(expect) and time.time() < deadline:
         now = time.time()
-        try:
-            rows = rows_of(cursor, "SELECT source, written_at FROM " + table + " WHERE token = %s", (args.token,))
-        except pymysql.err.ProgrammingError as exc:
-            if exc.args[0] not in (MISSING_TABLE, MISSING_DATABASE):
-                raise
-            rows = []
+        rows = []
+        for source_table in sorted(set(tables_of.values())):
+            try:
+                rows += rows_of(cursor, "SELECT source, written_at FROM " + source_table + " WHERE token = %s",
+                                (args.token,))
+            except pymysql.err.ProgrammingError as exc:
+                if exc.args[0] not in (MISSING_TABLE, MISSING_DATABASE):
+                    raise
         for source, written_at in rows:
-            if source in expect and source not in latency:
+            if source in tables_of and source not in latency:
                 latency[source] = round(max(0.0, now - float(written_at)), 3)
         if len(latency) < len(expect):
             time.sleep(POLL_SECONDS)
