@@ -52,6 +52,7 @@ def test_each_printed_inventory_puts_its_hosts_in_the_mariadb_group_and_plans(tm
 CONVERGED_EXAMPLES = {
     "1": "molecule/multisource/inventory/hosts.yml",
     "2b": "molecule/ring_relays/inventory/hosts.yml",
+    "3": "molecule/two_sites_tls/inventory/hosts.yml",
     "4": "molecule/master_master/inventory/hosts.yml",
     "5": "molecule/primary_replicas/inventory/hosts.yml",
 }
