@@ -51,6 +51,7 @@ def test_each_printed_inventory_puts_its_hosts_in_the_mariadb_group_and_plans(tm
 # settings live beside it, in the scenario's inventory/group_vars and inventory/host_vars.
 CONVERGED_EXAMPLES = {
     "1": "molecule/multisource/inventory/hosts.yml",
+    "2": "molecule/ring_delayed/inventory/hosts.yml",
     "2b": "molecule/ring_relays/inventory/hosts.yml",
     "3": "molecule/two_sites_tls/inventory/hosts.yml",
     "4": "molecule/master_master/inventory/hosts.yml",
@@ -84,3 +85,12 @@ def test_the_scenario_containers_have_the_readme_addresses(number, path):
     printed = {name: (values.get("mariadb_replication_host") or values.get("ansible_host"))
                for name, values in hosts(inventory["all"]).items()}
     assert addresses == printed
+
+
+def test_every_readme_example_is_converged_by_a_scenario():
+    printed = set()
+    for block in re.findall(r"```yaml\n(.*?)```", (REPO / "README.md").read_text(), re.S):
+        number = re.search(r"^# (\w+)\. ", block, re.M)
+        if number and re.search(r"^all:$", block, re.M):
+            printed.add(number.group(1))
+    assert printed == set(CONVERGED_EXAMPLES)
