@@ -198,21 +198,11 @@ def origin_of(host, graph, owners):
     A depth-first search, first-listed source first, with its own stack: a long relay chain does not hit
     Python's recursion limit.
     """
-    visited = set()
-    todo = [host]
-    while todo:
-        node = todo.pop()
-        if node in visited:
-            continue
-        if node in owners:
-            return node
-        visited.add(node)
-        todo.extend(source for source in reversed(graph.sources_of[node]) if source not in visited)
-    return None
+    return _search_component(host, graph, owners, {})
 
 
 def _search_component(host, graph, owners, known):
-    """origin_of(host) for a host on a cycle, taking the origin of hosts outside its cycle from ``known``.
+    """origin_of(host), taking the origin of hosts already searched from ``known`` (empty: search everything).
 
     Entering a host of another component (one upstream) the search would find what a search from that host
     finds, since nothing it passed through lies upstream of it; or nothing, and then nothing upstream is an owner.

@@ -241,3 +241,22 @@ class MariaDBLab:
         for instance in self.instances:
             instance.stop()
         self.instances.clear()
+
+
+def wire_planned_connections(servers, plan, run_module, wait=True):
+    """Create and start each server's first planned connection with mariadb_change_master (the admin account).
+
+    ``servers`` maps the plan's host names to instances; ``run_module`` is the conftest fixture. With ``wait``,
+    returns once every connection runs.
+    """
+    for host, server in servers.items():
+        connection = plan[host]["connections"][0]
+        source = servers[connection["source"]]
+        result = run_module("mariadb_change_master", dict(
+            server.login_args(), connection_name=connection["name"], primary_host=source.host,
+            primary_port=source.port, primary_user=ADMIN_USER, primary_password=ADMIN_PASSWORD,
+            primary_use_gtid=connection["primary_use_gtid"], primary_connect_retry=1, state="started"))
+        assert not result["failed"], result
+    if wait:
+        for host, server in servers.items():
+            assert wait_for(lambda s=server, n=plan[host]["connections"][0]["name"]: connection_running(s, n))

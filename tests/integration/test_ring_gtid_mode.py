@@ -8,7 +8,7 @@ import time
 import pytest
 
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology import plan_topology
-from mariadb_lab import ADMIN_PASSWORD, ADMIN_USER, connection_running, connection_status, wait_for
+from mariadb_lab import connection_status, wire_planned_connections
 
 RING = {"m1": {"mariadb_writable": True, "mariadb_sources": ["m3"]},
         "m2": {"mariadb_writable": True, "mariadb_sources": ["m1"]},
@@ -29,17 +29,7 @@ def ring(mariadb_lab, run_module, use_gtid=None):
         server.query("SET GLOBAL auto_increment_offset = %s" % node["auto_increment_offset"])
     servers["m1"].query("CREATE DATABASE app")
     servers["m1"].query("CREATE TABLE app.t (id INT PRIMARY KEY AUTO_INCREMENT, origin VARCHAR(8))")
-    for host, server in servers.items():
-        connection = plan[host]["connections"][0]
-        source = servers[connection["source"]]
-        result = run_module("mariadb_change_master", dict(
-            server.login_args(), connection_name=connection["name"], primary_host=source.host,
-            primary_port=source.port, primary_user=ADMIN_USER, primary_password=ADMIN_PASSWORD,
-            primary_use_gtid=connection["primary_use_gtid"], primary_connect_retry=1, state="started"))
-        assert not result["failed"], result
-    if use_gtid is None:
-        for host, server in servers.items():
-            assert wait_for(lambda s=server, n=plan[host]["connections"][0]["name"]: connection_running(s, n))
+    wire_planned_connections(servers, plan, run_module, wait=use_gtid is None)
     return plan, servers
 
 

@@ -13,7 +13,7 @@ import time
 
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.server_options import server_option_settings
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology import plan_topology
-from mariadb_lab import ADMIN_PASSWORD, ADMIN_USER, connection_running, connection_status, wait_for
+from mariadb_lab import connection_status, wait_for, wire_planned_connections
 
 RING = {"m1": {"mariadb_writable": True, "mariadb_sources": ["m3"]},
         "m2": {"mariadb_writable": True, "mariadb_sources": ["m1"]},
@@ -35,19 +35,6 @@ def apply_plan(servers, plan, run_module):
         assert not again["failed"] and not again["changed"], again
 
 
-def wire_ring(servers, plan, run_module):
-    for host, server in servers.items():
-        connection = plan[host]["connections"][0]
-        source = servers[connection["source"]]
-        result = run_module("mariadb_change_master", dict(
-            server.login_args(), connection_name=connection["name"], primary_host=source.host,
-            primary_port=source.port, primary_user=ADMIN_USER, primary_password=ADMIN_PASSWORD,
-            primary_use_gtid=connection["primary_use_gtid"], primary_connect_retry=1, state="started"))
-        assert not result["failed"], result
-    for host, server in servers.items():
-        assert wait_for(lambda s=server, n=plan[host]["connections"][0]["name"]: connection_running(s, n))
-
-
 def ring(mariadb_lab, run_module, inventory):
     plan = plan_topology(inventory)
     servers = dict(zip(sorted(plan), mariadb_lab.start(3)))
@@ -55,7 +42,7 @@ def ring(mariadb_lab, run_module, inventory):
     servers["m1"].query("CREATE DATABASE app")
     servers["m1"].query("CREATE TABLE app.t (id INT PRIMARY KEY AUTO_INCREMENT, c INT NOT NULL, origin VARCHAR(8))")
     servers["m1"].query("INSERT INTO app.t (c, origin) SELECT seq, 'seed' FROM app.seq_1_to_%d" % PRELOADED_ROWS)
-    wire_ring(servers, plan, run_module)
+    wire_planned_connections(servers, plan, run_module)
     wait_for(lambda: all(rows_of(server) == PRELOADED_ROWS for server in servers.values()))
     return plan, servers
 
