@@ -172,6 +172,8 @@ def keepup(args):
     if args.write:
         time.sleep(args.settle)
         cursor.execute("CREATE DATABASE IF NOT EXISTS " + quote(args.table.split(".", 1)[0]))
+        # replicate_do_db filters statements (the CREATE TABLE) by the default database, not the table's.
+        cursor.execute("USE " + quote(args.table.split(".", 1)[0]))
         cursor.execute("CREATE TABLE IF NOT EXISTS " + table + " (source VARCHAR(64) NOT NULL, token VARCHAR(64)"
                        " NOT NULL, written_at DECIMAL(17,6) NOT NULL, PRIMARY KEY (source, token)) ENGINE=InnoDB")
         cursor.execute("INSERT INTO " + table + " (source, token, written_at) VALUES (%s, %s, %s)",
