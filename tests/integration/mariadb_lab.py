@@ -36,14 +36,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _container_prefix(name: str, basedir: Path) -> list[str]:
-    """The command prefix that runs a MariaDB binary of REPLKIT_MARIADB_IMAGE, or nothing."""
+def _container_prefix(name: str, basedir: Path, shared: tuple[Path, ...] = ()) -> list[str]:
+    """The command prefix that runs a MariaDB binary of REPLKIT_MARIADB_IMAGE, or nothing.
+
+    ``shared``: more host directories the server reads (TLS files a test made), at the same path inside.
+    """
     image = os.environ.get("REPLKIT_MARIADB_IMAGE")
     if not image:
         return []
     # Same path inside and out, host network: the instance looks exactly like a local one.
-    return ["docker", "run", "--rm", "--name", name, "--network", "host",
-            "--volume", f"{basedir}:{basedir}", image]
+    volumes = ["--volume", f"{basedir}:{basedir}"]
+    for path in shared:
+        volumes += ["--volume", f"{path}:{path}:ro"]
+    return ["docker", "run", "--rm", "--name", name, "--network", "host", *volumes, image]
 
 
 def _find_binary(*names: str) -> str:
@@ -69,6 +74,7 @@ class MariaDBInstance:
     basedir: Path
     process: subprocess.Popen | None = None
     extra_options: list[str] = field(default_factory=list)
+    shared_dirs: tuple[Path, ...] = ()
 
     host = "127.0.0.1"
 
@@ -124,7 +130,7 @@ class MariaDBInstance:
             "--user=root", *self.extra_options,
         ]
         (self.basedir / "binlog").mkdir(exist_ok=True)
-        args = _container_prefix(self.container_name, self.basedir) + args
+        args = _container_prefix(self.container_name, self.basedir, self.shared_dirs) + args
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + START_TIMEOUT
@@ -222,7 +228,9 @@ class MariaDBLab:
         self.instances: list[MariaDBInstance] = []
         self._next_id = 1
 
-    def start(self, count: int, extra_options: list[str] | None = None) -> list[MariaDBInstance]:
+    def start(self, count: int, extra_options: list[str] | None = None,
+              shared_dirs: tuple[Path, ...] = ()) -> list[MariaDBInstance]:
+        """Start ``count`` instances; ``shared_dirs`` are host directories their options name (TLS files)."""
         started = []
         for _index in range(count):
             server_id = self._next_id
@@ -231,7 +239,7 @@ class MariaDBLab:
             basedir.mkdir()
             shutil.copytree(self.template, basedir / "data")
             instance = MariaDBInstance(f"db{server_id}", server_id, _free_port(), basedir,
-                                       extra_options=list(extra_options or []))
+                                       extra_options=list(extra_options or []), shared_dirs=tuple(shared_dirs))
             self.instances.append(instance)
             instance.start()
             started.append(instance)

@@ -356,7 +356,7 @@ def test_source_ssl_copies_over_tls_and_refuses_a_source_without_it(mariadb_lab,
     so the copy proves both the module's connection and mariadb-dump's used it; a source that offers no TLS
     is refused before anything changes."""
     cert, key = tls_files
-    source, = mariadb_lab.start(1, ["--ssl-cert=%s" % cert, "--ssl-key=%s" % key])
+    source, = mariadb_lab.start(1, ["--ssl-cert=%s" % cert, "--ssl-key=%s" % key], shared_dirs=(cert.parent,))
     replica, = mariadb_lab.start(1)
     for statement in FIXTURE_SQL[:3]:
         source.query(statement)
@@ -381,13 +381,14 @@ def test_source_ssl_copies_over_tls_and_refuses_a_source_without_it(mariadb_lab,
     assert unverifiable["failed"] and "Nothing was changed" in unverifiable["msg"], unverifiable
     assert "certificate" in unverifiable["msg"]
 
-    # The replica plays a source without TLS: source_ssl refuses it instead of copying in plain text.
-    replica.query("CREATE DATABASE plain_only")
-    replica.query("CREATE USER %s@'127.0.0.1' IDENTIFIED BY %s", (SEED_USER, SEED_PASSWORD))
-    replica.query("GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, RELOAD, BINLOG MONITOR ON *.* TO "
-                  "%s@'127.0.0.1'", (SEED_USER,))
-    target, = mariadb_lab.start(1)
-    refused = run_module("mariadb_seed", seed_args(replica, target, databases=["plain_only"], source_ssl=True))
+    # A source without TLS (--skip-ssl: 11.4 and later otherwise make a certificate of their own): source_ssl
+    # refuses it instead of copying in plain text.
+    plain, target = mariadb_lab.start(2, ["--skip-ssl"])
+    plain.query("CREATE DATABASE plain_only")
+    plain.query("CREATE USER %s@'127.0.0.1' IDENTIFIED BY %s", (SEED_USER, SEED_PASSWORD))
+    plain.query("GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, RELOAD, BINLOG MONITOR ON *.* TO "
+                "%s@'127.0.0.1'", (SEED_USER,))
+    refused = run_module("mariadb_seed", seed_args(plain, target, databases=["plain_only"], source_ssl=True))
     assert refused["failed"], refused
     assert "SSL is required" in refused["msg"] or "is not encrypted, but TLS was asked for" in refused["msg"]
     assert "Nothing was" in refused["msg"]
