@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.server_options import (
-    ServerOptionsError, restart_batch, server_option_settings as plan_settings)
+    ServerOptionsError, restart_batch, server_option_settings as plan_settings, socket_unit_listens)
 
 
 def server_option_settings(node, host, previous_text="", binlog_format="ROW", log_bin_basename="mariadb-bin",
@@ -37,8 +37,17 @@ def server_restart_batch(plan, writable=True):
     return restart_batch(plan, writable)
 
 
+def socket_unit_follows(show_lines, port, unix_socket):
+    """Whether the socket unit of ``systemctl show --property=Listen`` lines listens on ``port`` and ``unix_socket``."""
+    if not isinstance(show_lines, list):
+        raise AnsibleFilterError("socket_unit_follows expects the lines of systemctl show --property=Listen, got %r"
+                                 % (show_lines,))
+    return socket_unit_listens(show_lines, port, unix_socket)
+
+
 class FilterModule:
     """replkit.mariadb server option filters."""
 
     def filters(self):
-        return {"server_option_settings": server_option_settings, "server_restart_batch": server_restart_batch}
+        return {"server_option_settings": server_option_settings, "server_restart_batch": server_restart_batch,
+                "socket_unit_follows": socket_unit_follows}

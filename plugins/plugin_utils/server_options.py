@@ -160,6 +160,18 @@ def server_option_settings(host, node, previous_lines=(), binlog_format="ROW", l
     }
 
 
+def socket_unit_listens(show_lines, port, unix_socket):
+    """Whether a socket unit already listens on TCP ``port`` on every address and on ``unix_socket``.
+
+    ``show_lines`` is ``systemctl show --property=Listen`` output: one ``Listen=<address> (<type>)`` line per
+    listening socket, where a bare port (``ListenStream=3306``, Debian's default) shows as ``[::]:3306``.
+    """
+    streams = {line[len("Listen="):-len(" (Stream)")] for line in show_lines or []
+               if line.startswith("Listen=") and line.endswith(" (Stream)")}
+    port = int(port)
+    return bool({"[::]:%d" % port, "0.0.0.0:%d" % port} & streams) and unix_socket in streams
+
+
 def restart_batch(plan, writable):
     """How many of the topology's writers (``writable``) or read-only nodes restart at once: half, at least one.
 

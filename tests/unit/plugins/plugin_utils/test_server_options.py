@@ -9,7 +9,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.replkit.mariadb.plugins.filter.server_options import server_option_settings as as_filter
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.server_options import (
-    ServerOptionsError, filter_lines, held_log_bin, server_option_settings)
+    ServerOptionsError, filter_lines, held_log_bin, server_option_settings, socket_unit_listens)
 
 LONE = {"server_id": 1, "gtid_domain_id": 1, "read_only": False, "log_bin": False, "log_slave_updates": False,
         "gtid_ignore_duplicates": False, "auto_increment_increment": 1, "auto_increment_offset": 1,
@@ -144,3 +144,22 @@ def test_row_type_conversions_are_applied_at_runtime_where_the_plan_manages_them
     unmanaged = server_option_settings("r", dict(REPLICA, slave_type_conversions=None))
     assert "slave_type_conversions" not in unmanaged["file"]
     assert "slave_type_conversions" not in server_option_settings("r", REPLICA)["runtime"]
+
+
+DEBIAN_SOCKET = ["LoadState=loaded", "Listen=@mariadb (Stream)", "Listen=/run/mysqld/mysqld.sock (Stream)",
+                 "Listen=[::]:3306 (Stream)", "ActiveState=active"]
+
+
+def test_debian_socket_unit_already_follows_a_plan_on_3306():
+    assert socket_unit_listens(DEBIAN_SOCKET, 3306, "/run/mysqld/mysqld.sock")
+    assert socket_unit_listens(DEBIAN_SOCKET, "3306", "/run/mysqld/mysqld.sock")
+
+
+def test_another_port_or_socket_or_a_loopback_only_port_does_not_follow():
+    assert not socket_unit_listens(DEBIAN_SOCKET, 3307, "/run/mysqld/mysqld.sock")
+    assert not socket_unit_listens(DEBIAN_SOCKET, 3306, "/var/run/other.sock")
+    loopback = ["Listen=/run/mysqld/mysqld.sock (Stream)", "Listen=127.0.0.1:3306 (Stream)"]
+    assert not socket_unit_listens(loopback, 3306, "/run/mysqld/mysqld.sock")
+    assert not socket_unit_listens(["Listen=[::]:3306 (Datagram)", "Listen=/run/mysqld/mysqld.sock (Stream)"], 3306,
+                                   "/run/mysqld/mysqld.sock")
+    assert not socket_unit_listens([], 3306, "/run/mysqld/mysqld.sock")
