@@ -73,9 +73,7 @@ molecule: setup
 	lab/with-docker.sh lab/molecule.sh $(SCENARIO) $(SUITE)
 
 molecule-all: setup
-	lab/with-docker.sh bash -c 'failed=""; for suite in $(SUITES); do for scenario in $(SCENARIOS); do \
-	  lab/molecule.sh $$scenario $$suite || failed="$$failed $$scenario/$$suite"; done; done; \
-	  if [ -n "$$failed" ]; then echo "molecule-all: failed:$$failed" >&2; exit 1; fi'
+	lab/with-docker.sh lab/molecule-all.sh "$(SUITES)" "$(SCENARIOS)"
 
 demo: setup
 	lab/with-docker.sh --keep lab/demo.sh
