@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ansible_collections.replkit.mariadb.plugins.module_utils.binlog_filter import (
+    INVENTORY_VARIABLES, binlogged, why_unlogged)
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_graph import Graph
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_inventory import (
     CONTRACT_VARS, address_fault, check_host, control_characters, problem)
@@ -231,6 +233,64 @@ def _offset_problems(specs, spacing):
     return found
 
 
+def binlog_filters_of(spec):
+    """A host's binary-log filters as in its plan: ``{"do": [...], "ignore": [...]}``."""
+    return {"do": list(spec.binlog_do_db), "ignore": list(spec.binlog_ignore_db)}
+
+
+def _binlog_problems(specs, edges):
+    """What a connection asks for that its source never writes to its binary log, so it can never arrive.
+
+    Each database of ``replicate_do_db``, the database of each ``replicate_do_table`` entry and each of
+    ``seed_databases`` that the source's mariadb_binlog_do_db/mariadb_binlog_ignore_db keeps out of its binary log.
+    """
+    found = []
+    for host in sorted(edges):
+        for source in edges[host]:
+            filters = binlog_filters_of(specs[source.host])
+            if not (filters["do"] or filters["ignore"]):
+                continue
+            entry = "mariadb_sources entry for %s" % source.host
+            do_db = list(source.filters.get("replicate_do_db") or [])
+            dead = [name for name in do_db if not binlogged(name.strip(), filters)]
+            if dead:
+                nothing = len(dead) == len(do_db)
+                found.append(problem(
+                    host, "%s.replicate_do_db" % entry,
+                    "lists %s, which %s never writes to its binary log (%s)%s"
+                    % (", ".join(dead), source.host,
+                       "; ".join("%s: %s" % (name, why_unlogged(name.strip(), filters, INVENTORY_VARIABLES))
+                                 for name in dead),
+                       ", so this connection would replicate nothing at all" if nothing
+                       else ", so changes to them never reach %s" % host),
+                    "remove them from replicate_do_db, or change %s's %s so that it logs them"
+                    % (source.host, INVENTORY_VARIABLES["do" if filters["do"] else "ignore"])))
+            tables = [name for name in source.filters.get("replicate_do_table") or []
+                      if not binlogged(name.strip().partition(".")[0] or "?", filters)]
+            if tables:
+                found.append(problem(
+                    host, "%s.replicate_do_table" % entry,
+                    "lists %s, whose database %s never writes to its binary log (%s), so no change to them reaches %s"
+                    % (", ".join(tables), source.host, describe_binlog(filters), host),
+                    "remove them, or change %s's %s so that it logs their database"
+                    % (source.host, INVENTORY_VARIABLES["do" if filters["do"] else "ignore"])))
+            seeded = [name for name in source.seed_databases or () if not binlogged(name.strip(), filters)]
+            if seeded:
+                found.append(problem(
+                    host, "%s.seed_databases" % entry,
+                    "lists %s, which %s never writes to its binary log (%s), so the copy would never receive a change"
+                    % (", ".join(seeded), source.host, describe_binlog(filters)),
+                    "remove them from seed_databases (copy them by other means if %s needs a snapshot), or change "
+                    "%s's %s" % (host, source.host, INVENTORY_VARIABLES["do" if filters["do"] else "ignore"])))
+    return found
+
+
+def describe_binlog(filters):
+    """The inventory's binary-log filters of a host as text."""
+    return "; ".join("%s: %s" % (INVENTORY_VARIABLES[key], ", ".join(filters[key]))
+                     for key in ("do", "ignore") if filters[key]) or "none"
+
+
 # ---------------------------------------------------------------- per host plan
 
 def role_of(host, graph, writable):
@@ -308,6 +368,8 @@ def host_plan(host, context):
         "slave_parallel_mode": mode,
         # None: not managed; "": no conversion (types must match exactly).
         "slave_type_conversions": conversions,
+        # What this host keeps out of its binary log: it never reaches its replicas (the server role writes them).
+        "binlog_filters": binlog_filters_of(spec),
         "replication_host": spec.replication_host,
         "port": spec.port,
         "sources": list(sources),
@@ -353,6 +415,7 @@ def plan_topology(host_vars, hosts=None, groups=None):
     problems.extend(_address_problems(specs))
     problems.extend(_cycle_problems(graph, writable, fed))
     problems.extend(_relay_problems(specs, graph, writable))
+    problems.extend(_binlog_problems(specs, edges))
     owners = domain_owners(graph, writable)
     origin = origins(graph, owners)
     writer_spacing, grouped = allocate_auto_increment(specs, graph, writable, problems)

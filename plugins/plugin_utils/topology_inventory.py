@@ -29,6 +29,7 @@ SERVER_ID_RANGE_CHOICES = ("large", "small")
 # The members of slave_type_conversions MariaDB knows, in the order the server reports them (MySQL's ALL_SIGNED and
 # ALL_UNSIGNED are refused by MariaDB's SET GLOBAL and at start).
 TYPE_CONVERSIONS = ("ALL_LOSSY", "ALL_NON_LOSSY")
+MAX_DATABASE_NAME = 64
 
 # The host variables the planner reads; everything else in hostvars is left alone.
 CONTRACT_VARS = (
@@ -37,6 +38,7 @@ CONTRACT_VARS = (
     "mariadb_gtid_ignore_duplicates", "mariadb_replication_host", "mariadb_port",
     "mariadb_slave_parallel_threads", "mariadb_slave_parallel_mode", "ansible_host", "mariadb_seed",
     "mariadb_seed_method", "mariadb_slave_type_conversions", "mariadb_server_id_range",
+    "mariadb_binlog_do_db", "mariadb_binlog_ignore_db",
 )
 SSL_FILE_KEYS = ("ssl_ca", "ssl_cert", "ssl_key")
 SOURCE_KEYS = frozenset(("host", "connection_name", "delay", "use_gtid", "ssl", "ssl_verify_server_cert", "seed",
@@ -102,6 +104,9 @@ class HostSpec(NamedTuple):
     # "" means none; None: not given (derived).
     slave_type_conversions: str | None = None
     server_id_range: str | None = None
+    # The source-side binary-log filters (names stripped); () when not given. Never both on one host.
+    binlog_do_db: tuple = ()
+    binlog_ignore_db: tuple = ()
 
 
 def problem(hosts, variable, what, fix):
@@ -288,6 +293,41 @@ def check_string_list(host, variable, value, problems):
     return [] if issues else list(value)
 
 
+def check_binlog_databases(host, variable, value, problems):
+    """``mariadb_binlog_do_db``/``mariadb_binlog_ignore_db``: database names, one option line each, as a tuple.
+
+    A name with a comma is refused: the server reports these lists joined by commas (SHOW MASTER STATUS), so the
+    running value could not be compared with the inventory's. Longer than 64 characters is no database name.
+    """
+    names = check_string_list(host, variable, value, problems)
+    bad = []
+    for index, name in enumerate(names):
+        where = "%s[%d]" % (variable, index)
+        if "," in name:
+            bad.append(problem(host, where, "%r holds a comma; MariaDB reports these lists joined by commas "
+                               "(SHOW MASTER STATUS), so the running value could not be read back" % name,
+                               "give one database per list item, without commas"))
+        elif len(name.strip()) > MAX_DATABASE_NAME:
+            bad.append(problem(host, where, "%r has %d characters, a database name at most %d"
+                               % (name, len(name.strip()), MAX_DATABASE_NAME), "give the database's name"))
+    problems.extend(bad)
+    return () if bad else tuple(name.strip() for name in names)
+
+
+def check_binlog_filters(host, do_value, ignore_value, problems):
+    """(binlog_do_db, binlog_ignore_db) of a host; both given is a problem (do would win, silently)."""
+    do_db = check_binlog_databases(host, "mariadb_binlog_do_db", do_value, problems)
+    ignore_db = check_binlog_databases(host, "mariadb_binlog_ignore_db", ignore_value, problems)
+    if do_db and ignore_db:
+        problems.append(problem(host, "mariadb_binlog_do_db/mariadb_binlog_ignore_db",
+                                "both are set; MariaDB then logs only the binlog_do_db databases and never looks at "
+                                "binlog_ignore_db, so the ignore list would mean nothing",
+                                "keep one: mariadb_binlog_do_db to log only some databases, or mariadb_binlog_ignore_db "
+                                "to log all but some"))
+        return (), ()
+    return do_db, ignore_db
+
+
 # ---------------------------------------------------------------- one source entry
 
 def _check_filters(host, where, entry, problems):
@@ -425,6 +465,8 @@ def check_host(name, host_vars, problems):
     if given is not None:
         # Invalid, and reported above: the fallback only keeps the graph checks going, and is not checked again.
         origin = "mariadb_replication_host"
+    binlog_do_db, binlog_ignore_db = check_binlog_filters(name, get("mariadb_binlog_do_db"),
+                                                          get("mariadb_binlog_ignore_db"), problems)
     return HostSpec(
         name=name,
         sources=check_sources(name, get("mariadb_sources"), problems),
@@ -451,4 +493,6 @@ def check_host(name, host_vars, problems):
                                                       get("mariadb_slave_type_conversions"), problems),
         server_id_range=check_choice(name, "mariadb_server_id_range", get("mariadb_server_id_range"),
                                      SERVER_ID_RANGE_CHOICES, problems),
+        binlog_do_db=binlog_do_db,
+        binlog_ignore_db=binlog_ignore_db,
     )
