@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.server_options import (
-    ServerOptionsError, restart_batch, server_option_settings as plan_settings, socket_unit_listens)
+    ServerOptionsError, binlog_filters_missing, restart_batch, server_option_settings as plan_settings,
+    socket_unit_listens)
 
 
 def server_option_settings(node, host, previous_text="", binlog_format="ROW", log_bin_basename="mariadb-bin",
@@ -45,9 +46,21 @@ def socket_unit_follows(show_lines, port, unix_socket):
     return socket_unit_listens(show_lines, port, unix_socket)
 
 
+def server_binlog_filters_pending(node, info):
+    """The planned binlog_do_db/binlog_ignore_db lines the running server (its replication_info result) lacks."""
+    if not isinstance(node, Mapping):
+        raise AnsibleFilterError("server_binlog_filters_pending expects this host's plan (mariadb_node) as input, got %r"
+                                 % (node,))
+    if not isinstance(info, Mapping) or not info.get("log_bin") or "binlog_ignore_db" not in info:
+        return []
+    return binlog_filters_missing(node, {"do": list(info.get("binlog_do_db") or []),
+                                         "ignore": list(info.get("binlog_ignore_db") or [])})
+
+
 class FilterModule:
     """replkit.mariadb server option filters."""
 
     def filters(self):
         return {"server_option_settings": server_option_settings, "server_restart_batch": server_restart_batch,
-                "socket_unit_follows": socket_unit_follows}
+                "socket_unit_follows": socket_unit_follows,
+                "server_binlog_filters_pending": server_binlog_filters_pending}

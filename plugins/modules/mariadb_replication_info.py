@@ -265,6 +265,26 @@ log_bin:
   returned: always
   type: bool
   sample: true
+binlog_do_db:
+  description:
+    - The databases this server alone writes to its binary log (C(binlog_do_db), read from C(SHOW MASTER STATUS):
+      MariaDB has no system variable for it). Empty when it logs every database, or when the binary log is off.
+    - Changes to other databases never reach a replica of this server.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+  version_added: 0.5.0
+binlog_ignore_db:
+  description:
+    - The databases this server keeps out of its binary log (C(binlog_ignore_db), from C(SHOW MASTER STATUS)), as
+      seed 000's masters set it. Empty when none, or when the binary log is off. Changes to them never reach a
+      replica of this server. MariaDB ignores this list when RV(binlog_do_db) is not empty.
+  returned: always
+  type: list
+  elements: str
+  sample: [scratch]
+  version_added: 0.5.0
 log_slave_updates:
   description: Whether replicated transactions are written to this server's binary log.
   returned: always
@@ -277,6 +297,7 @@ version:
   sample: 10.11.6-MariaDB-0+deb12u1-log
 """
 
+from ansible_collections.replkit.mariadb.plugins.module_utils.binlog_filter import parse_master_status
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     fetch_global_variables, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import find_connection, show_all_connections
@@ -411,9 +432,12 @@ def main():
             cursor.execute("SELECT ENGINE AS engine FROM information_schema.TABLES "
                            "WHERE TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'gtid_slave_pos'")
             engines = [row["engine"] for row in cursor.fetchall()]
+            # No variable holds the binary-log filters (@@binlog_ignore_db is unknown on 10.11); no row: no binlog.
+            cursor.execute("SHOW MASTER STATUS")
+            binlog_filters = parse_master_status(cursor.fetchone()) or {"do": [], "ignore": []}
         except Exception as exc:  # PyMySQL raises several unrelated types
             module.fail_json(msg="Cannot read the replication state of the server: %s. The login user needs the "
-                                 "REPLICATION MONITOR (or REPLICATION CLIENT / SUPER) privilege." % exc)
+                                 "REPLICATION MONITOR and BINLOG MONITOR (or REPLICATION CLIENT / SUPER) privileges." % exc)
         name = module.params["connection_name"]
         if name is not None:
             row = find_connection(rows, name)
@@ -422,6 +446,7 @@ def main():
         module.exit_json(changed=False, connections=connections, databases=databases,
                          non_transactional_tables=non_transactional, unfinished_seeds=unfinished,
                          gtid_slave_pos_engine=engines[0] if engines else "",
+                         binlog_do_db=binlog_filters["do"], binlog_ignore_db=binlog_filters["ignore"],
                          **server_facts(variables, info))
     finally:
         connection.close()

@@ -31,6 +31,9 @@ _RELAY_LOG_LINE = re.compile(r"^\s*relay[_-]log\s*(=|$)")
 # The name of a setting in the option file: a line "name = value" reads back only with a plain name.
 _OPTION_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 REPLICA_NET_TIMEOUT = 10
+# The binary-log filters of a host's plan: plan key -> option name, one line per database.
+BINLOG_FILTER_OPTIONS = (("do", "binlog_do_db"), ("ignore", "binlog_ignore_db"))
+_BINLOG_FILTER_LINE = re.compile(r"^\s*binlog[_-](do|ignore)[_-]db\s*=")
 
 
 class ServerOptionsError(ValueError):
@@ -75,6 +78,34 @@ def filter_lines(host, connections):
     return lines
 
 
+def _binlog_filter_lines(host, node, problems):
+    lines = []
+    filters = node.get("binlog_filters") or {}
+    for key, option in BINLOG_FILTER_OPTIONS:
+        for position, value in enumerate(filters.get(key) or []):
+            _check(host, "mariadb_%s[%d]" % (option, position), value, problems)
+            lines.append("%s = %s" % (option, str(value).strip()))
+    return lines
+
+
+def binlog_filter_lines_of(previous_lines):
+    """The binlog_do_db/binlog_ignore_db lines the role's file held before this run, stripped, in order."""
+    return [line.strip() for line in previous_lines or [] if _BINLOG_FILTER_LINE.match(line)]
+
+
+def binlog_filters_missing(node, running):
+    """The planned binlog filter lines the running server does not have (``running``: SHOW MASTER STATUS's lists).
+
+    Only what the plan adds is compared: the server may also hold lists from another option file (seed 000's
+    my.cnf), which the role leaves alone. ``running`` None (not read, or the binary log is off): nothing known.
+    """
+    if not running:
+        return []
+    filters = node.get("binlog_filters") or {}
+    return ["%s = %s" % (option, str(value).strip()) for key, option in BINLOG_FILTER_OPTIONS
+            for value in filters.get(key) or [] if str(value).strip() not in (running.get(key) or [])]
+
+
 def _extra_problems(host, extra):
     problems = []
     for name, value in extra.items():
@@ -103,7 +134,9 @@ def server_option_settings(host, node, previous_lines=(), binlog_format="ROW", l
 
     Returns ``file`` (name -> value, the [mariadbd] settings), ``runtime`` (name -> value, compared with
     the running server; ``log_bin`` as the server reports it; ``relay_log`` only on replicas and where the
-    file held it) and ``filter_lines``. Raises ServerOptionsError listing every value that cannot be
+    file held it), ``filter_lines``, ``binlog_filter_lines`` (``binlog_ignore_db = name``, one per
+    database of the plan's ``binlog_filters``) and ``binlog_filters_changed`` (they differ from the lines
+    the file held: a restart applies them). Raises ServerOptionsError listing every value that cannot be
     written to the option file (one with a newline or another control character, an extra setting whose
     key is no option name), naming the host and the variable.
     """
@@ -115,6 +148,7 @@ def server_option_settings(host, node, previous_lines=(), binlog_format="ROW", l
     extra = dict(extra or {})
     problems.extend(_extra_problems(host, extra))
     lines = _filter_lines(host, node.get("connections"), problems)
+    binlog_lines = _binlog_filter_lines(host, node, problems)
     if problems:
         raise ServerOptionsError(problems)
     log_bin = bool(node.get("log_bin")) or held_log_bin(previous_lines)
@@ -157,6 +191,10 @@ def server_option_settings(host, node, previous_lines=(), binlog_format="ROW", l
         "file": dict(dynamic, **static_file, **extra),
         "runtime": dict(dynamic, **static_running, **extra),
         "filter_lines": lines,
+        # Static: read at start only, and not shown as variables (SHOW MASTER STATUS lists them), so a change of
+        # these lines against the file's previous ones is what asks for a restart.
+        "binlog_filter_lines": binlog_lines,
+        "binlog_filters_changed": binlog_lines != binlog_filter_lines_of(previous_lines),
     }
 
 

@@ -44,7 +44,10 @@ def variables(**overrides):
     return Expect(VARIABLES_SQL, rows=[{"name": k, "value": v} for k, v in values.items()])
 
 
-def script(version="10.11.6-MariaDB-log", rows=(ROW_A, ROW_BROKEN), word="REPLICAS", **overrides):
+MASTER_STATUS = [{"File": "db1-bin.000001", "Position": 743, "Binlog_Do_DB": "", "Binlog_Ignore_DB": "scratch,tmp"}]
+
+
+def script(version="10.11.6-MariaDB-log", rows=(ROW_A, ROW_BROKEN), word="REPLICAS", master_status=None, **overrides):
     return [Expect(r"SELECT VERSION\(\) AS version", rows=[{"version": version}]), variables(**overrides),
             Expect(r"SHOW ALL %s STATUS" % word, rows=list(rows)),
             Expect(r"SHOW DATABASES", rows=[{"Database": name} for name in DATABASES]),
@@ -52,7 +55,8 @@ def script(version="10.11.6-MariaDB-log", rows=(ROW_A, ROW_BROKEN), word="REPLIC
                    r"WHERE TABLE_TYPE = 'BASE TABLE' AND ENGINE IS NOT NULL AND ENGINE <> 'InnoDB' ORDER BY TABLE_SCHEMA, TABLE_NAME",
                    rows=[{"db": "mysql", "name": "user", "engine": "Aria"}, {"db": "shop", "name": "log", "engine": "MyISAM"}]),
             Expect(r"SELECT ENGINE AS engine FROM information_schema\.TABLES WHERE TABLE_SCHEMA = 'mysql' AND "
-                   r"TABLE_NAME = 'gtid_slave_pos'", rows=[{"engine": "InnoDB"}])]
+                   r"TABLE_NAME = 'gtid_slave_pos'", rows=[{"engine": "InnoDB"}]),
+            Expect(r"SHOW MASTER STATUS", rows=list(MASTER_STATUS if master_status is None else master_status))]
 
 
 def run(args, steps, check_mode=False):
@@ -141,3 +145,17 @@ def test_to_id_list(value, expected):
                                              ("Yes", True), ("No", False), (1, True), (0, False)])
 def test_to_bool(value, expected):
     assert module.to_bool(value) is expected
+
+
+def test_reports_the_binary_log_filters_from_show_master_status():
+    result = run({}, script())[0]
+    assert result["binlog_ignore_db"] == ["scratch", "tmp"] and result["binlog_do_db"] == []
+    only = [dict(MASTER_STATUS[0], Binlog_Do_DB="shop", Binlog_Ignore_DB="")]
+    result = run({}, script(master_status=only))[0]
+    assert result["binlog_do_db"] == ["shop"] and result["binlog_ignore_db"] == []
+
+
+def test_no_binary_log_means_no_binary_log_filters():
+    result = run({}, script(master_status=[], LOG_BIN="OFF"))[0]
+    assert result["log_bin"] is False
+    assert result["binlog_do_db"] == [] and result["binlog_ignore_db"] == []
