@@ -43,6 +43,10 @@ def seed_facts(host_vars, hosts, info_var):
                        "non_transactional_tables": list(info.get("non_transactional_tables") or []),
                        "connections": [row["connection_name"] for row in info.get("connections") or []],
                        "unfinished_seeds": unfinished_seeds(dict(info.get("unfinished_seeds") or {}))}
+        # The running server's binary-log filters, where it has a binary log (without one it reports none).
+        if info.get("log_bin") and "binlog_ignore_db" in info:
+            facts[host]["binlog_filters"] = {"do": list(info.get("binlog_do_db") or []),
+                                             "ignore": list(info.get("binlog_ignore_db") or [])}
     return facts
 
 
@@ -63,12 +67,15 @@ def seed_step_text(entry):
     if not isinstance(entry, Mapping):
         raise AnsibleFilterError("seed_step_text expects a step or skipped entry of seed_plan, got %r" % (entry,))
     where = "%s <- %s (connection %r)" % (entry.get("replica"), entry.get("source"), entry.get("connection"))
+    unlogged = ("; not copied, %s does not write them to its binary log, so they never reach the replica: %s"
+                % (entry.get("source"), ", ".join(entry["unlogged"])) if entry.get("unlogged") else "")
     if "reason" in entry:
-        return "%s - not seeded, %s" % (where, entry["reason"])
+        return "%s - not seeded, %s%s" % (where, entry["reason"], unlogged)
     what = ", ".join(entry.get("databases") or []) or "the whole server"
     forced = " (forced)" if entry.get("force") else ""
     redo = " - redo: %s" % entry["redo"] if entry.get("redo") else ""
-    return "%s - round %s, %s%s of %s%s" % (where, entry.get("round"), entry.get("method"), forced, what, redo)
+    return "%s - round %s, %s%s of %s%s%s" % (where, entry.get("round"), entry.get("method"), forced, what, redo,
+                                              unlogged)
 
 
 class FilterModule:

@@ -31,6 +31,16 @@ Rules, per planned connection (replica <- source):
   dump copies something else (no ``mysql`` schema) and runs differently; the
   problem names the variable to change. A connection that is not copied (it
   exists already, ``seed: never``) streams nothing and is not refused.
+- ``mariadb_backup`` from a source that does not log some of its databases is refused
+  (it would copy them too).
+- A database the source does not write to its binary log (its ``binlog_filters`` in the
+  plan, from ``mariadb_binlog_ignore_db``/``mariadb_binlog_do_db``, or the running
+  server's, from the facts) never receives a change on the replica: the default
+  selection leaves it out and says so (``unlogged`` of the step or skipped entry), and
+  ``seed_databases`` naming it is a problem. A database counts as logged only when both
+  the plan and the running server log it (the server role applies the plan's at its
+  restart; lists from another option file stay). A running server whose lists differ
+  from the plan's gets a line in ``notes``.
 - A seed the replica's state file records as unfinished (started, never
   complete: its source died, the run was killed) is redone, forced, whatever
   the replica holds now and whether or not the connection exists: a half copy
@@ -39,6 +49,8 @@ Rules, per planned connection (replica <- source):
 
 from __future__ import annotations
 
+from ansible_collections.replkit.mariadb.plugins.module_utils.binlog_filter import (
+    INVENTORY_VARIABLES, SERVER_OPTIONS, binlogged, check_binlog_filters, describe, same_filters, why_unlogged)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication_filter import (
     seed_databases_never_replicated, seedable_databases, table_replicated, unsupported_by_method)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import describe_unfinished
@@ -99,9 +111,27 @@ def unencrypted_copy_problem(replica, connection, method):
             % (replica, source, method, variable, fix))
 
 
+def _running_binlog_filters(facts, host):
+    """The running server's binary-log filters from its facts, or None when not known (not read, no binary log)."""
+    value = (facts.get(host) or {}).get("binlog_filters")
+    return check_binlog_filters(value) if value is not None else None
+
+
 class _Planner:
     def __init__(self, plan, facts, default_method, non_transactional="fail"):
         self.problems = []
+        self.notes = []
+        # host -> (the plan's binary-log filters, the running server's or None).
+        self.binlog = {host: (check_binlog_filters(plan[host].get("binlog_filters")), _running_binlog_filters(facts, host))
+                       for host in plan}
+        for host in sorted(plan):
+            planned, running = self.binlog[host]
+            if running is not None and not same_filters(planned, running):
+                self.notes.append(
+                    "%s: the running server's binary-log filters (%s) differ from the inventory's (%s); the server "
+                    "role writes the inventory's and a restart applies them, lists from another option file stay. "
+                    "Seeding counts a database as logged only when both log it"
+                    % (host, describe(running), describe(planned, INVENTORY_VARIABLES)))
         self.default_method = default_method
         self.non_transactional_policy = non_transactional
         self.non_transactional = {host: _non_transactional(facts, host) for host in plan}
@@ -124,13 +154,36 @@ class _Planner:
                 self.edges.append((host, connection))
         self.round_into = {host: 0 for host in plan}
         self.steps, self.skipped = [], []
+        # (replica, connection) -> databases of the source left out because it does not log them.
+        self.left_out = {}
+
+    def unlogged(self, source, database):
+        """Why ``source`` does not write ``database`` to its binary log ("" when it does)."""
+        planned, running = self.binlog.get(source, ({}, None))
+        if not binlogged(database, planned):
+            return why_unlogged(database, planned, {key: "%s's %s" % (source, name)
+                                                    for key, name in INVENTORY_VARIABLES.items()})
+        if running is not None and not binlogged(database, running):
+            return why_unlogged(database, running, {key: "the running server's %s (SHOW MASTER STATUS on %s)"
+                                                         % (name, source) for key, name in SERVER_OPTIONS.items()})
+        return ""
 
     def wanted(self, replica, connection):
         """The databases this edge would copy, or None after reporting a problem."""
         source = connection["source"]
         held = self.holds.get(source, {})
         listed = connection.get("seed_databases")
+        self.left_out[(replica, connection["name"])] = []
         if listed:
+            unlogged = [(name, self.unlogged(source, name)) for name in listed if self.unlogged(source, name)]
+            if unlogged:
+                self.problems.append(
+                    "%s: mariadb_sources entry for %s lists seed_databases %s, which %s does not write to its binary "
+                    "log (%s): the copy would never receive a change; remove them from seed_databases, or make %s log "
+                    "them (mariadb_binlog_ignore_db/mariadb_binlog_do_db on %s, or the server's own option files)"
+                    % (replica, source, ", ".join(name for name, _why in unlogged), source,
+                       "; ".join("%s: %s" % item for item in unlogged), source, source))
+                return None
             missing = [name for name in listed if name not in held]
             if missing:
                 self.problems.append(
@@ -147,8 +200,12 @@ class _Planner:
             return list(listed)
         # What the connection's filters keep out must not arrive by the seed either (MariaDB's rules; tables
         # of a database the table rules split are left out by the seed module, which gets the filters).
-        return sorted(seedable_databases(connection.get("filters") or {},
-                                         [name for name, origin in held.items() if origin != replica]))
+        candidates = seedable_databases(connection.get("filters") or {},
+                                        [name for name, origin in held.items() if origin != replica])
+        # Nor what the source never writes to its binary log: a copy of it would never change again.
+        left_out = sorted(name for name in candidates if self.unlogged(source, name))
+        self.left_out[(replica, connection["name"])] = left_out
+        return sorted(name for name in candidates if name not in left_out)
 
     def decide(self, replica, connection):
         source, name = connection["source"], connection["name"]
@@ -179,6 +236,15 @@ class _Planner:
             return
         databases = self.wanted(replica, connection)
         if databases is None:
+            return
+        left_out = self.left_out.get((replica, name)) or []
+        if method == "mariadb_backup" and left_out:
+            self.problems.append(
+                "%s: cannot seed the connection from %s with mariadb_backup: it copies the whole server, but %s does "
+                "not write %s to its binary log (%s), so the replica would hold copies that never receive a change; "
+                "use consistent_dump or locked_dump (seed_method on the mariadb_sources entry), which leave them out"
+                % (replica, source, source, ", ".join(left_out),
+                   "; ".join("%s: %s" % (db, self.unlogged(source, db)) for db in left_out)))
             return
         if not databases and mode in ("auto", "redo"):
             self.skipped.append(dict(base, reason="%s holds no database to copy" % source))
@@ -267,15 +333,22 @@ class _Planner:
             self.decide(*edge)
         if self.problems:
             raise SeedPlanError(sorted(set(self.problems)))
+        for entry in self.steps + self.skipped:
+            left_out = self.left_out.get((entry["replica"], entry["connection"]))
+            if left_out:
+                entry["unlogged"] = left_out
         rounds = max([step["round"] for step in self.steps] or [0])
-        return {"steps": self.steps, "skipped": self.skipped, "rounds": rounds}
+        return {"steps": self.steps, "skipped": self.skipped, "rounds": rounds, "notes": self.notes}
 
 
 def plan_seeding(plan, facts, default_method=DEFAULT_METHOD, non_transactional="fail"):
     """``{"steps": [...], "skipped": [...], "rounds": N}`` for the topology ``plan`` and the servers' ``facts``.
 
-    ``facts``: host -> {"databases": [names, system ones left out], "connections": [connection names]}.
-    Each step: replica, source, connection, round (1..N), method, force, databases (None: the whole server).
+    ``facts``: host -> {"databases": [names, system ones left out], "connections": [connection names]}, and
+    optionally "binlog_filters" ({"do": [...], "ignore": [...]}: the running server's; absent when not known).
+    Each step: replica, source, connection, round (1..N), method, force, databases (None: the whole server),
+    and ``unlogged`` (the source's databases left out because it does not log them) where there are any.
+    ``notes``: lines about running servers whose binary-log filters differ from the plan's.
     Raises SeedPlanError listing every problem.
     """
     if non_transactional not in ("fail", "locked_dump"):
