@@ -150,6 +150,16 @@ filtered_tables:
   type: list
   elements: str
   sample: [shop.tmp_import]
+unlogged_tables:
+  description:
+    - V(chunks). Tables left out because this server (the source) does not write their database to its binary log
+      (its C(binlog_do_db)/C(binlog_ignore_db), read from C(SHOW MASTER STATUS)): no change to them reaches a replica,
+      so the replica's copy is not expected to equal them.
+  returned: when action is chunks
+  type: list
+  elements: str
+  sample: [scratch.junk]
+  version_added: 0.5.0
 unkeyed_tables:
   description: V(chunks). Tables (and views) not chunked for want of a usable key.
   returned: when action is chunks
@@ -216,6 +226,7 @@ queries:
 import time
 import traceback
 
+from ansible_collections.replkit.mariadb.plugins.module_utils.binlog_filter import binlogged, parse_master_status
 from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import connection_name_error
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import format_gtid_pos, parse_gtid_pos
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
@@ -260,11 +271,20 @@ def run_chunks(module, cursor):
             "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES "
             "WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY TABLE_SCHEMA, TABLE_NAME"))
         names = [table_name(row["db"], row["name"]) for row in rows if row["db"].lower() not in SYSTEM_DATABASES]
-    kept, filtered = [], []
+    # What this server does not write to its binary log never reaches the replica: not compared (no row: no binlog).
+    status = execute(cursor, Statement("SHOW MASTER STATUS"))
+    binlog_filters = parse_master_status(status[0] if status else None) or {}
+    kept, filtered, unlogged = [], [], []
     for name in names:
         database, table = parse_table_name(name)
-        (kept if table_replicated(params["replication_filters"], database, table) else filtered).append(name)
-    return dict(tables=kept, filtered_tables=filtered, **chunk_tables(cursor, kept, params["chunk_rows"]))
+        if not table_replicated(params["replication_filters"], database, table):
+            filtered.append(name)
+        elif not binlogged(database, binlog_filters):
+            unlogged.append(name)
+        else:
+            kept.append(name)
+    return dict(tables=kept, filtered_tables=filtered, unlogged_tables=unlogged,
+                **chunk_tables(cursor, kept, params["chunk_rows"]))
 
 
 def run_source(module, cursor):

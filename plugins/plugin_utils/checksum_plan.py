@@ -71,6 +71,8 @@ def comparison_work(cuts):
             "tables": [table for table in cut.get("tables") or [] if table not in merged],
             "merged_tables": sorted(table for table in cut.get("tables") or [] if table in merged),
             "unkeyed_tables": list(cut.get("unkeyed_tables") or []),
+            # The source does not write their database to its binary log: the replica never gets their changes.
+            "unlogged_tables": list(cut.get("unlogged_tables") or []),
             "chunks": [chunk for chunk in cut.get("chunks") or [] if chunk["table"] not in merged],
         })
     return work
@@ -89,12 +91,15 @@ def report_lines(host, findings):
         differences = finding.get("differences") or []
         unkeyed = finding.get("unkeyed_tables") or []
         merged = finding.get("merged_tables") or []
-        lines.append("%s <- %s (connection '%s'): %d table(s) in %d chunk(s) compared, %s%s%s" % (
+        unlogged = finding.get("unlogged_tables") or []
+        lines.append("%s <- %s (connection '%s'): %d table(s) in %d chunk(s) compared, %s%s%s%s" % (
             host, finding["source"], finding["connection"], len(finding.get("tables") or []),
             finding.get("chunks", 0), "%d differ" % len(differences) if differences else "all equal",
             "; not compared, no primary or unique NOT NULL key: %s" % ", ".join(unkeyed) if unkeyed else "",
             "; not compared, other connections replicate into them too (rows of several sources meet there): %s"
-            % ", ".join(merged) if merged else ""))
+            % ", ".join(merged) if merged else "",
+            "; not compared, %s does not write them to its binary log, so they never reach this replica: %s"
+            % (finding["source"], ", ".join(unlogged)) if unlogged else ""))
         for difference in differences:
             lines.append(
                 "%s: %s %s differs from %s (%s rows there, %s here; %s). Repair: copy that range from %s (for example "

@@ -309,7 +309,7 @@ def test_pause_stops_the_sql_thread_and_check_mode_does_not():
 
 def test_sql_errors_fail_the_module_clearly():
     result, cursor = run(dict(action="chunks", tables=["d.t"]), [
-        VERSION, Expect(r"SET SESSION .*"),
+        VERSION, Expect(r"SHOW MASTER STATUS", rows=[]), Expect(r"SET SESSION .*"),
         Expect(r"SELECT TABLE_TYPE .*", error=module.pymysql.err.OperationalError(1142, "SELECT command denied"))])
     assert result["failed"]
     assert result["msg"] == "action=chunks failed on admin@127.0.0.1:3306: (1142, 'SELECT command denied')"

@@ -82,3 +82,17 @@ def test_a_host_that_takes_writes_compares_only_when_asked():
     assert skipped["compare"] == [] and "this host takes writes of its own" in skipped["skipped"][0]
     assert select_connections(PLANNED[:1], [], 30, writable=True, include_writable=True)["compare"] == PLANNED[:1]
     assert checksum_selection(PLANNED[:1], [], 30, True, True)["compare"] == PLANNED[:1]
+
+
+def test_tables_the_source_does_not_log_are_named_not_compared():
+    from ansible_collections.replkit.mariadb.plugins.filter.checksum import checksum_work
+    chunk = {"index": "PRIMARY", "index_columns": ["id"], "lower": None, "upper": None, "table": "shop.a"}
+    results = [{"checksum_connection": {"name": "shop", "source": "db1"}, "tables": ["shop.a"],
+                "unlogged_tables": ["scratch.junk"], "unkeyed_tables": [], "chunks": [chunk]}]
+    work = checksum_work(results)
+    assert work[0]["unlogged_tables"] == ["scratch.junk"] and work[0]["tables"] == ["shop.a"]
+    line = report_lines("backup", [dict(work[0], chunks=1, differences=[])])[0]
+    assert line == ("backup <- db1 (connection 'shop'): 1 table(s) in 1 chunk(s) compared, all equal; not compared, "
+                    "db1 does not write them to its binary log, so they never reach this replica: scratch.junk")
+    # A chunks result of an older module has no unlogged_tables.
+    assert checksum_work([dict(results[0], unlogged_tables=None)])[0]["unlogged_tables"] == []
