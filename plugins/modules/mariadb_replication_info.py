@@ -267,7 +267,7 @@ log_bin:
   sample: true
 binlog_do_db:
   description:
-    - The databases this server alone writes to its binary log (C(binlog_do_db), read from C(SHOW MASTER STATUS):
+    - The databases this server alone writes to its binary log (C(binlog_do_db), read from C(SHOW MASTER STATUS), as
       MariaDB has no system variable for it). Empty when it logs every database, or when the binary log is off.
     - Changes to other databases never reach a replica of this server.
   returned: always

@@ -153,8 +153,8 @@ filtered_tables:
 unlogged_tables:
   description:
     - V(chunks). Tables left out because this server (the source) does not write their database to its binary log
-      (its C(binlog_do_db)/C(binlog_ignore_db), read from C(SHOW MASTER STATUS)): no change to them reaches a replica,
-      so the replica's copy is not expected to equal them.
+      (its C(binlog_do_db)/C(binlog_ignore_db), read from C(SHOW MASTER STATUS)), so no change to them reaches a replica
+      and the replica's copy is not expected to equal them.
   returned: when action is chunks
   type: list
   elements: str
