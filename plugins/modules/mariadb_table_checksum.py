@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: mariadb_table_checksum
 short_description: Compare a replica's tables with its source's, chunk by chunk, at one GTID position
-version_added: 0.1.0
+version_added: 0.3.0
 author: replkit.mariadb contributors (@replkit)
 description:
   - One step of a data-level comparison between a source and a replica; a role calls the steps per batch of chunks.
