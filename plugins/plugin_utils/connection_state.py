@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A host's planned connections compared with the connections its server runs, without a server.
+
+``planned`` is a host's ``mariadb_node.connections`` (from the topology plan); ``rows`` is the
+``connections`` list of a ``mariadb_replication_info`` result. MariaDB compares connection names
+ignoring case, so these comparisons do too.
+"""
+
+from __future__ import annotations
+
+
+def _lower(value):
+    return str(value).lower()
+
+
+def _row_named(rows, name):
+    """The first status row of the connection ``name``, None when the server has no such connection."""
+    for row in rows or []:
+        if _lower(row.get("connection_name")) == _lower(name):
+            return row
+    return None
+
+
+def _error_text(errno, message):
+    return "%s %s" % (errno, message) if errno else "none"
+
+
+def connections_not_ready(planned, rows, max_lag):
+    """One line per planned connection that is missing, not running cleanly, or lagging more than allowed.
+
+    A connection may lag ``max_lag`` seconds; a delayed one its ``MASTER_DELAY`` more, plus one second,
+    since MariaDB counts the delay in whole seconds of the clock. A lag the server cannot estimate
+    (``null``: a thread does not run) is never caught up. Empty when every connection is ready.
+    """
+    report = []
+    for connection in planned or []:
+        row = _row_named(rows, connection["name"])
+        if row is None:
+            report.append("'%s' (from %s): missing" % (connection["name"], connection["source"]))
+            continue
+        delay = row.get("sql_delay") or 0
+        allowed = delay + (1 if delay > 0 else 0) + max_lag
+        lag = row.get("seconds_behind_master")
+        if row.get("healthy") and lag is not None and lag <= allowed:
+            continue
+        report.append("'%s' (from %s): io=%s sql=%s lag=%s s (allowed %s s) io_error=%s sql_error=%s" % (
+            connection["name"], connection["source"], row.get("slave_io_running"), row.get("slave_sql_running"),
+            lag, allowed, _error_text(row.get("last_io_errno"), row.get("last_io_error")),
+            _error_text(row.get("last_sql_errno"), row.get("last_sql_error"))))
+    return report
+
+
+def connections_renamed(planned, rows):
+    """One line per running connection that replicates from a planned source's address and port under another name.
+
+    MariaDB allows one connection per source address, so wiring the planned name next to it would fail.
+    """
+    found = []
+    for connection in planned or []:
+        for row in rows or []:
+            if (_lower(row.get("master_host")) == _lower(connection["primary_host"])
+                    and row.get("master_port") == connection["primary_port"]
+                    and _lower(row.get("connection_name")) != _lower(connection["name"])):
+                found.append("connection '%s' already replicates from %s:%s, which the plan names '%s'"
+                             % (row.get("connection_name"), row.get("master_host"), row.get("master_port"),
+                                connection["name"]))
+    return found
