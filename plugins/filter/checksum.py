@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.checksum_plan import (
-    ChecksumPlanError, comparison_work, report_lines, select_connections)
+    ChecksumPlanError, comparison_work, connections_new_this_run as new_connection_names, report_lines,
+    select_connections)
 
 
 def checksum_selection(planned, names=None, delayed_wait_limit=30, writable=False, include_writable=False):
@@ -43,9 +46,32 @@ def checksum_report(findings, host):
     return report_lines(host, list(findings))
 
 
+def _list_of(result, key, filter_name, what):
+    """``result[key]`` as a list; a result without it (a skipped task, no seeding) has none."""
+    if not isinstance(result, Mapping):
+        raise AnsibleFilterError("%s expects %s, got %r" % (filter_name, what, result))
+    rows = result.get(key)
+    if rows is None:
+        return []
+    if not isinstance(rows, list):
+        raise AnsibleFilterError("%s expects %s with a %s list, got %r" % (filter_name, what, key, result))
+    return rows
+
+
+def connections_new_this_run(seed_plan, wiring, host):
+    """The host's connections this run seeded or wired anew or changed, each name once."""
+    if not isinstance(host, str):
+        raise AnsibleFilterError("connections_new_this_run expects the host's name (inventory_hostname) as its second "
+                                 "argument, got %r" % (host,))
+    return new_connection_names(
+        host, _list_of(seed_plan, "steps", "connections_new_this_run", "the seeding plan (mariadb_seed_plan) as input"),
+        _list_of(wiring, "connections", "connections_new_this_run",
+                 "the registered mariadb_multisource result (topology_wiring) as argument"))
+
+
 class FilterModule:
     """replkit.mariadb checksum filters."""
 
     def filters(self):
         return {"checksum_selection": checksum_selection, "checksum_report": checksum_report,
-                "checksum_work": checksum_work}
+                "checksum_work": checksum_work, "connections_new_this_run": connections_new_this_run}

@@ -50,6 +50,23 @@ def select_connections(planned, names, delayed_wait_limit, writable=False, inclu
     return {"compare": compare, "skipped": skipped}
 
 
+def connections_new_this_run(host, seed_steps, wiring_rows):
+    """The names of ``host``'s connections this run seeded, or wired anew or changed: the ones to compare.
+
+    ``seed_steps``: the seeding plan's steps (every host's); ``wiring_rows``: the ``connections`` of this
+    host's ``mariadb_multisource`` result. Seeded first, then wired; each name once, ignoring case as
+    MariaDB compares names (the first spelling is kept).
+    """
+    names = [step["connection"] for step in seed_steps or [] if step.get("replica") == host]
+    names += [row["name"] for row in wiring_rows or [] if row.get("action") not in ("unchanged", "removed")]
+    unique, seen = [], set()
+    for name in names:
+        if str(name).lower() not in seen:
+            seen.add(str(name).lower())
+            unique.append(name)
+    return unique
+
+
 def comparison_work(cuts):
     """Per connection, the chunks to compare, leaving out tables that several connections replicate.
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.replkit.mariadb.plugins.filter.checksum import checksum_report, checksum_selection
+from ansible_collections.replkit.mariadb.plugins.filter.checksum import (
+    FilterModule, checksum_report, checksum_selection, connections_new_this_run)
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.checksum_plan import (
     ChecksumPlanError, report_lines, select_connections)
 
@@ -96,3 +97,43 @@ def test_tables_the_source_does_not_log_are_named_not_compared():
                     "db1 does not write them to its binary log, so they never reach this replica: scratch.junk")
     # A chunks result of an older module has no unlogged_tables.
     assert checksum_work([dict(results[0], unlogged_tables=None)])[0]["unlogged_tables"] == []
+
+
+# ---------------------------------------------------------------- the connections a run seeded or wired
+
+SEED_PLAN = {"steps": [{"replica": "r", "connection": "db1"}, {"replica": "x", "connection": "q"},
+                       {"replica": "r", "connection": "DB2"}]}
+WIRING = {"connections": [{"name": "db1", "action": "created"}, {"name": "db2", "action": "updated"},
+                          {"name": "db3", "action": "unchanged"}, {"name": "db4", "action": "removed"},
+                          {"name": "db5", "action": "created"}, {"name": "DB5", "action": "updated"}]}
+
+
+def test_new_connections_filter_is_registered():
+    assert FilterModule().filters()["connections_new_this_run"] is connections_new_this_run
+
+
+def test_seeded_then_created_or_updated_connections_each_name_once_ignoring_case():
+    assert connections_new_this_run(SEED_PLAN, WIRING, "r") == ["db1", "DB2", "db5"]
+
+
+def test_only_this_hosts_seed_steps_count():
+    assert connections_new_this_run(SEED_PLAN, {}, "x") == ["q"]
+    assert connections_new_this_run(SEED_PLAN, {}, "nobody") == []
+
+
+def test_no_seeding_plan_or_a_skipped_wiring_counts_nothing_from_them():
+    assert connections_new_this_run({}, WIRING, "r") == ["db1", "db2", "db5"]
+    assert connections_new_this_run(SEED_PLAN, {"skipped": True, "changed": False}, "r") == ["db1", "DB2"]
+    assert connections_new_this_run({"steps": []}, {"connections": []}, "r") == []
+
+
+@pytest.mark.parametrize("seed_plan, wiring, host, message", [
+    ([], WIRING, "r", "expects the seeding plan (mariadb_seed_plan) as input"),
+    ({"steps": "db1"}, WIRING, "r", "with a steps list"),
+    (SEED_PLAN, None, "r", "expects the registered mariadb_multisource result (topology_wiring) as argument"),
+    (SEED_PLAN, {"connections": {}}, "r", "with a connections list"),
+    (SEED_PLAN, WIRING, None, "expects the host's name (inventory_hostname)"),
+])
+def test_new_connections_refuses_wrong_inputs(seed_plan, wiring, host, message):
+    with pytest.raises(AnsibleFilterError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        connections_new_this_run(seed_plan, wiring, host)
