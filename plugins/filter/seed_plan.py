@@ -10,7 +10,12 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import describe_unfinished, unfinished_seeds
-from ansible_collections.replkit.mariadb.plugins.plugin_utils.seeding import DEFAULT_METHOD, SeedPlanError, plan_seeding
+from ansible_collections.replkit.mariadb.plugins.plugin_utils.seeding import (
+    DEFAULT_METHOD, SeedPlanError, backup_copy_text, plan_seeding)
+
+BACKUP_JOB_KEYS = ("bytes", "seconds", "rate_mb_s", "gtid_pos")
+BACKUP_RECEIVE_KEYS = ("prepare_seconds",)
+BACKUP_RESTORE_KEYS = ("gtid_slave_pos", "previous_datadir")
 
 
 def seed_plan(topology, facts, default_method=DEFAULT_METHOD, non_transactional="fail"):
@@ -78,9 +83,32 @@ def seed_step_text(entry):
                                               unlogged)
 
 
+def _missing(value, keys):
+    return [key for key in keys if key not in value] if isinstance(value, Mapping) else list(keys)
+
+
+def seed_backup_text(job, host, step, targets, restore=None):
+    """One line for a finished mariadb_backup copy: received and restored on a replica, sent on a source."""
+    missing = _missing(job, BACKUP_JOB_KEYS + (BACKUP_RECEIVE_KEYS if step else ()))
+    if missing:
+        raise AnsibleFilterError("seed_backup_text expects the ended mariadb_backup_stream job as input, with %s; got %r"
+                                 % (", ".join(missing), job))
+    if step and (not isinstance(step, Mapping) or "source" not in step):
+        raise AnsibleFilterError("seed_backup_text expects the replica's seed step (with its source) or None on a "
+                                 "source, got %r" % (step,))
+    if step and _missing(restore, BACKUP_RESTORE_KEYS):
+        raise AnsibleFilterError("seed_backup_text on a replica expects the mariadb_backup_restore result (with %s) "
+                                 "as its last argument, got %r" % (", ".join(BACKUP_RESTORE_KEYS), restore))
+    if not step and (targets is None or isinstance(targets, (str, bytes, Mapping))
+                     or not hasattr(targets, "__iter__")):
+        raise AnsibleFilterError("seed_backup_text on a source expects the list of replicas it sent to, got %r"
+                                 % (targets,))
+    return backup_copy_text(host, step, None if step else list(targets), job, restore)
+
+
 class FilterModule:
     """replkit.mariadb seeding filters."""
 
     def filters(self):
         return {"seed_plan": seed_plan, "seed_step_text": seed_step_text, "seed_facts": seed_facts,
-                "unfinished_seed_connections": unfinished_seed_connections}
+                "unfinished_seed_connections": unfinished_seed_connections, "seed_backup_text": seed_backup_text}

@@ -354,3 +354,26 @@ def plan_seeding(plan, facts, default_method=DEFAULT_METHOD, non_transactional="
     if non_transactional not in ("fail", "locked_dump"):
         raise SeedPlanError(["seed_non_transactional is %r; it is fail or locked_dump" % (non_transactional,)])
     return _Planner(plan, facts, default_method, non_transactional).run()
+
+
+def _shown(value):
+    # As a template shows a value inside text: null as nothing.
+    return "" if value is None else str(value)
+
+
+def backup_copy_text(host, step, targets, job, restore):
+    """One line for a finished mariadb_backup copy, for the play's output.
+
+    On a replica (``step`` is its seed step): what it received, prepared and restored, from the
+    ``mariadb_backup_stream`` job and the ``mariadb_backup_restore`` result. On a source (``step`` is
+    None): the one backup it sent to each of ``targets``.
+    """
+    megabytes = round(job["bytes"] / 1048576, 1)
+    if step:
+        return ("%s <- %s (mariadb_backup): %s MB streamed in %s s (%s MB/s) and prepared in %s s, at GTID %s; "
+                "gtid_slave_pos now %s; the previous data directory is kept at %s" % tuple(_shown(value) for value in (
+                    host, step["source"], megabytes, job["seconds"], job["rate_mb_s"], job["prepare_seconds"],
+                    job["gtid_pos"], restore["gtid_slave_pos"], restore["previous_datadir"])))
+    receivers = ", ".join(str(target) for target in targets)
+    return ("%s -> %s (mariadb_backup): one backup, %s MB sent to each in %s s (%s MB/s), at GTID %s" % tuple(
+        _shown(value) for value in (host, receivers, megabytes, job["seconds"], job["rate_mb_s"], job["gtid_pos"])))
