@@ -95,7 +95,12 @@ databases:
   sample: [shop, shop_audit]
   version_added: 0.2.0
 connections:
-  description: One entry per replication connection, sorted by name.
+  description:
+    - One entry per replication connection, sorted by name.
+    - Keys use the collection's primary/replica wording, as the modules' options and the topology plan do
+      (C(primary_host), C(io_running), C(seconds_behind_primary)); MariaDB's own column names
+      (C(Master_Host), C(Slave_IO_Running)) are kept in RV(connections[].raw). Before 0.5.0 the keys were
+      C(master_host), C(slave_io_running) and so on.
   returned: always
   type: list
   elements: dict
@@ -108,39 +113,39 @@ connections:
       description: V(true) when both threads run and neither reports an error.
       type: bool
       sample: true
-    master_host:
+    primary_host:
       description: The source's host.
       type: str
       sample: db1.example.com
-    master_port:
+    primary_port:
       description: The source's port.
       type: int
       sample: 3306
-    master_user:
+    primary_user:
       description: The user the connection logs in to the source as.
       type: str
       sample: repl
-    master_server_id:
+    primary_server_id:
       description: The server_id of the source, V(0) until the connection first reached it.
       type: int
       sample: 1
-    slave_io_running:
+    io_running:
       description: State of the IO thread, V(Yes), V(No) or V(Connecting).
       type: str
       sample: "Yes"
-    slave_sql_running:
+    sql_running:
       description: State of the SQL thread, V(Yes) or V(No).
       type: str
       sample: "Yes"
-    slave_io_state:
+    io_state:
       description: What the IO thread is doing, in the server's words.
       type: str
       sample: Waiting for master to send event
-    slave_sql_state:
+    sql_state:
       description: What the SQL thread is doing, in the server's words.
       type: str
       sample: Slave has read all relay log; waiting for more updates
-    seconds_behind_master:
+    seconds_behind_primary:
       description: The server's estimate of the lag in seconds; V(null) when the SQL or IO thread does not run.
       type: int
       sample: 0
@@ -168,20 +173,20 @@ connections:
       description: The GTID position the IO thread has received up to.
       type: str
       sample: "1-1-100"
-    master_log_file:
+    primary_log_file:
       description: The source's binary log file the IO thread reads.
       type: str
       sample: mariadb-bin.000003
-    read_master_log_pos:
-      description: The offset in RV(connections[].master_log_file) the IO thread has read up to.
+    read_primary_log_pos:
+      description: The offset in RV(connections[].primary_log_file) the IO thread has read up to.
       type: int
       sample: 743
-    relay_master_log_file:
+    relay_primary_log_file:
       description: The source's binary log file of the last event the SQL thread executed.
       type: str
       sample: mariadb-bin.000003
-    exec_master_log_pos:
-      description: The offset in RV(connections[].relay_master_log_file) the SQL thread has executed up to.
+    exec_primary_log_pos:
+      description: The offset in RV(connections[].relay_primary_log_file) the SQL thread has executed up to.
       type: int
       sample: 743
     connect_retry:
@@ -211,7 +216,7 @@ connections:
       type: list
       elements: int
       sample: []
-    master_ssl_allowed:
+    primary_ssl_allowed:
       description: Whether the connection uses TLS.
       type: bool
       sample: false
@@ -311,31 +316,31 @@ SERVER_VARIABLES = ("gtid_binlog_pos", "gtid_current_pos", "gtid_slave_pos", "se
 # Normalised key -> server column(s), first present wins (REPLICA spellings guard against renamed columns).
 TEXT_COLUMNS = (
     ("connection_name", ("Connection_name",)),
-    ("master_host", ("Master_Host", "Source_Host")),
-    ("master_user", ("Master_User", "Source_User")),
-    ("slave_io_running", ("Slave_IO_Running", "Replica_IO_Running")),
-    ("slave_sql_running", ("Slave_SQL_Running", "Replica_SQL_Running")),
-    ("slave_io_state", ("Slave_IO_State", "Replica_IO_State")),
-    ("slave_sql_state", ("Slave_SQL_State", "Slave_SQL_Running_State", "Replica_SQL_Running_State")),
+    ("primary_host", ("Master_Host", "Source_Host")),
+    ("primary_user", ("Master_User", "Source_User")),
+    ("io_running", ("Slave_IO_Running", "Replica_IO_Running")),
+    ("sql_running", ("Slave_SQL_Running", "Replica_SQL_Running")),
+    ("io_state", ("Slave_IO_State", "Replica_IO_State")),
+    ("sql_state", ("Slave_SQL_State", "Slave_SQL_Running_State", "Replica_SQL_Running_State")),
     ("last_io_error", ("Last_IO_Error",)),
     ("last_sql_error", ("Last_SQL_Error",)),
     ("gtid_io_pos", ("Gtid_IO_Pos",)),
-    ("master_log_file", ("Master_Log_File", "Source_Log_File")),
-    ("relay_master_log_file", ("Relay_Master_Log_File", "Relay_Source_Log_File")),
+    ("primary_log_file", ("Master_Log_File", "Source_Log_File")),
+    ("relay_primary_log_file", ("Relay_Master_Log_File", "Relay_Source_Log_File")),
     ("parallel_mode", ("Parallel_Mode",)),
 )
 INT_COLUMNS = (
-    ("master_port", ("Master_Port", "Source_Port")),
-    ("master_server_id", ("Master_Server_Id", "Source_Server_Id")),
+    ("primary_port", ("Master_Port", "Source_Port")),
+    ("primary_server_id", ("Master_Server_Id", "Source_Server_Id")),
     ("last_io_errno", ("Last_IO_Errno",)),
     ("last_sql_errno", ("Last_SQL_Errno",)),
-    ("read_master_log_pos", ("Read_Master_Log_Pos", "Read_Source_Log_Pos")),
-    ("exec_master_log_pos", ("Exec_Master_Log_Pos", "Exec_Source_Log_Pos")),
+    ("read_primary_log_pos", ("Read_Master_Log_Pos", "Read_Source_Log_Pos")),
+    ("exec_primary_log_pos", ("Exec_Master_Log_Pos", "Exec_Source_Log_Pos")),
     ("connect_retry", ("Connect_Retry",)),
     ("sql_delay", ("SQL_Delay",)),
 )
 NULLABLE_INT_COLUMNS = (
-    ("seconds_behind_master", ("Seconds_Behind_Master", "Seconds_Behind_Source")),
+    ("seconds_behind_primary", ("Seconds_Behind_Master", "Seconds_Behind_Source")),
     ("sql_remaining_delay", ("SQL_Remaining_Delay",)),
 )
 ID_LIST_COLUMNS = (
@@ -384,8 +389,8 @@ def normalize_connection(row):
     entry.update({key: to_int(_column(row, names)) for key, names in NULLABLE_INT_COLUMNS})
     entry.update({key: to_id_list(_column(row, names)) for key, names in ID_LIST_COLUMNS})
     entry["using_gtid"] = str(_column(row, ("Using_Gtid",)) or "No").lower()
-    entry["master_ssl_allowed"] = to_bool(_column(row, ("Master_SSL_Allowed", "Source_SSL_Allowed")))
-    entry["healthy"] = (entry["slave_io_running"] == "Yes" and entry["slave_sql_running"] == "Yes"
+    entry["primary_ssl_allowed"] = to_bool(_column(row, ("Master_SSL_Allowed", "Source_SSL_Allowed")))
+    entry["healthy"] = (entry["io_running"] == "Yes" and entry["sql_running"] == "Yes"
                         and entry["last_io_errno"] == 0 and entry["last_sql_errno"] == 0)
     entry["raw"] = {key: json_safe(value) for key, value in row.items()}
     return entry

@@ -42,11 +42,11 @@ def connections_not_ready(planned, rows, max_lag):
             continue
         delay = row.get("sql_delay") or 0
         allowed = delay + (1 if delay > 0 else 0) + max_lag
-        lag = row.get("seconds_behind_master")
+        lag = row.get("seconds_behind_primary")
         if row.get("healthy") and lag is not None and lag <= allowed:
             continue
         report.append("'%s' (from %s): io=%s sql=%s lag=%s s (allowed %s s) io_error=%s sql_error=%s" % (
-            connection["name"], connection["source"], row.get("slave_io_running"), row.get("slave_sql_running"),
+            connection["name"], connection["source"], row.get("io_running"), row.get("sql_running"),
             lag, allowed, _error_text(row.get("last_io_errno"), row.get("last_io_error")),
             _error_text(row.get("last_sql_errno"), row.get("last_sql_error"))))
     return report
@@ -60,10 +60,10 @@ def connections_renamed(planned, rows):
     found = []
     for connection in planned or []:
         for row in rows or []:
-            if (_lower(row.get("master_host")) == _lower(connection["primary_host"])
-                    and row.get("master_port") == connection["primary_port"]
+            if (_lower(row.get("primary_host")) == _lower(connection["primary_host"])
+                    and row.get("primary_port") == connection["primary_port"]
                     and _lower(row.get("connection_name")) != _lower(connection["name"])):
                 found.append("connection '%s' already replicates from %s:%s, which the plan names '%s'"
-                             % (row.get("connection_name"), row.get("master_host"), row.get("master_port"),
+                             % (row.get("connection_name"), row.get("primary_host"), row.get("primary_port"),
                                 connection["name"]))
     return found

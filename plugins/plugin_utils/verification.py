@@ -38,8 +38,8 @@ def connection_problems(planned, rows):
         elif not row.get("healthy"):
             problems.append(
                 "connection '%s' (from %s): io=%s sql=%s io_error=%s %s sql_error=%s %s" % (
-                    connection["name"], connection["source"], row.get("slave_io_running"),
-                    row.get("slave_sql_running"), row.get("last_io_errno"), row.get("last_io_error") or "",
+                    connection["name"], connection["source"], row.get("io_running"),
+                    row.get("sql_running"), row.get("last_io_errno"), row.get("last_io_error") or "",
                     row.get("last_sql_errno"), row.get("last_sql_error") or ""))
     return problems
 

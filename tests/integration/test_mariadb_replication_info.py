@@ -41,18 +41,18 @@ def test_reports_healthy_and_broken_connections(mariadb_lab, run_module):
         dead, live = result["connections"]
 
         assert live["healthy"] is True
-        assert (live["slave_io_running"], live["slave_sql_running"]) == ("Yes", "Yes")
-        assert live["master_host"] == "127.0.0.1" and live["master_port"] == source.port
-        assert live["master_user"] == ADMIN_USER and live["master_server_id"] == 1
-        assert live["seconds_behind_master"] == 0 and live["last_io_errno"] == 0 and live["last_sql_errno"] == 0
+        assert (live["io_running"], live["sql_running"]) == ("Yes", "Yes")
+        assert live["primary_host"] == "127.0.0.1" and live["primary_port"] == source.port
+        assert live["primary_user"] == ADMIN_USER and live["primary_server_id"] == 1
+        assert live["seconds_behind_primary"] == 0 and live["last_io_errno"] == 0 and live["last_sql_errno"] == 0
         assert live["using_gtid"] == "slave_pos" and live["gtid_io_pos"] == "4-1-1"
         assert live["connect_retry"] == 1 and live["sql_delay"] == 0
         assert live["raw"]["Connection_name"] == "live"
 
         assert dead["healthy"] is False
-        assert dead["slave_io_running"] == "Connecting" and dead["slave_sql_running"] == "Yes"
+        assert dead["io_running"] == "Connecting" and dead["sql_running"] == "Yes"
         assert dead["last_io_errno"] == 2003 and str(dead_port) in dead["last_io_error"]
-        assert dead["seconds_behind_master"] is None and dead["master_port"] == dead_port
+        assert dead["seconds_behind_primary"] is None and dead["primary_port"] == dead_port
 
         assert result["gtid_slave_pos"] == "4-1-1" and result["gtid_binlog_pos"] == "4-1-1"
         assert result["server_id"] == 2 and result["gtid_domain_id"] == 7

@@ -125,8 +125,8 @@ def _connection_problems(here, connections, sources_here):
         if not connection["healthy"]:
             problems.append(("%s: replication connection '%s' from %s:%s is broken: io %s, sql %s,"
                              " io error %s %s, sql error %s %s") % (
-                here, connection["connection_name"], connection["master_host"], connection["master_port"],
-                connection["slave_io_running"], connection["slave_sql_running"], connection["last_io_errno"],
+                here, connection["connection_name"], connection["primary_host"], connection["primary_port"],
+                connection["io_running"], connection["sql_running"], connection["last_io_errno"],
                 connection["last_io_error"], connection["last_sql_errno"], connection["last_sql_error"]))
     return problems
 

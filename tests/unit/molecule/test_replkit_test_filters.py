@@ -87,8 +87,8 @@ def test_origin_and_keepup_options_name_owners_and_the_sources_still_in_the_play
 # ---------------------------------------------------------------- seed_problems
 
 def connection(name, healthy=True):
-    return {"connection_name": name, "healthy": healthy, "master_host": "s", "master_port": 3306,
-            "slave_io_running": "Yes", "slave_sql_running": "Yes" if healthy else "No", "last_io_errno": 0,
+    return {"connection_name": name, "healthy": healthy, "primary_host": "s", "primary_port": 3306,
+            "io_running": "Yes", "sql_running": "Yes" if healthy else "No", "last_io_errno": 0,
             "last_io_error": "", "last_sql_errno": 0 if healthy else 1062, "last_sql_error": "" if healthy else "Dup"}
 
 

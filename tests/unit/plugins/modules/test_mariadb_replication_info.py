@@ -73,12 +73,12 @@ def test_reports_connections_and_server_facts(check_mode):
     assert result["gtid_slave_pos_engine"] == "InnoDB"
     broken, good = result["connections"]
     assert good["healthy"] is True and broken["healthy"] is False
-    assert good["master_port"] == 3307 and good["seconds_behind_master"] == 0
+    assert good["primary_port"] == 3307 and good["seconds_behind_primary"] == 0
     assert good["using_gtid"] == "slave_pos" and broken["using_gtid"] == "current_pos"
     assert good["replicate_ignore_domain_ids"] == [2, 3] and good["replicate_do_domain_ids"] == []
     assert broken["replicate_ignore_server_ids"] == [5, 7]
-    assert broken["slave_io_running"] == "Connecting" and broken["last_io_errno"] == 2003
-    assert broken["seconds_behind_master"] is None and broken["master_ssl_allowed"] is True
+    assert broken["io_running"] == "Connecting" and broken["last_io_errno"] == 2003
+    assert broken["seconds_behind_primary"] is None and broken["primary_ssl_allowed"] is True
     assert broken["raw"]["Master_last_event_time"] == "2026-01-02 03:04:05"
     assert good["raw"]["Slave_heartbeat_period"] == 30.0
     assert result["server_id"] == 2 and result["gtid_domain_id"] == 0
@@ -92,13 +92,13 @@ def test_every_documented_key_is_present_even_for_a_sparse_row():
     result = run({}, script(rows=[{"Connection_name": ""}]))[0]
     entry = result["connections"][0]
     assert set(entry) == {
-        "connection_name", "healthy", "master_host", "master_port", "master_user", "master_server_id",
-        "slave_io_running", "slave_sql_running", "slave_io_state", "slave_sql_state", "seconds_behind_master",
+        "connection_name", "healthy", "primary_host", "primary_port", "primary_user", "primary_server_id",
+        "io_running", "sql_running", "io_state", "sql_state", "seconds_behind_primary",
         "last_io_errno", "last_io_error", "last_sql_errno", "last_sql_error", "using_gtid", "gtid_io_pos",
-        "master_log_file", "read_master_log_pos", "relay_master_log_file", "exec_master_log_pos", "connect_retry",
+        "primary_log_file", "read_primary_log_pos", "relay_primary_log_file", "exec_primary_log_pos", "connect_retry",
         "sql_delay", "sql_remaining_delay", "replicate_do_domain_ids", "replicate_ignore_domain_ids",
-        "replicate_ignore_server_ids", "master_ssl_allowed", "parallel_mode", "raw"}
-    assert entry["healthy"] is False and entry["using_gtid"] == "no" and entry["master_port"] == 0
+        "replicate_ignore_server_ids", "primary_ssl_allowed", "parallel_mode", "raw"}
+    assert entry["healthy"] is False and entry["using_gtid"] == "no" and entry["primary_port"] == 0
 
 
 def test_connection_name_filter_is_case_insensitive():

@@ -14,9 +14,9 @@ PLANNED = [{"name": "db1", "source": "db1", "primary_host": "db1", "primary_port
 
 def row(name, **changes):
     """A healthy, caught-up status row of mariadb_replication_info, with ``changes``."""
-    return dict({"connection_name": name, "healthy": True, "slave_io_running": "Yes", "slave_sql_running": "Yes",
-                 "sql_delay": 0, "seconds_behind_master": 0, "last_io_errno": 0, "last_io_error": "",
-                 "last_sql_errno": 0, "last_sql_error": "", "master_host": "db1", "master_port": 3306}, **changes)
+    return dict({"connection_name": name, "healthy": True, "io_running": "Yes", "sql_running": "Yes",
+                 "sql_delay": 0, "seconds_behind_primary": 0, "last_io_errno": 0, "last_io_error": "",
+                 "last_sql_errno": 0, "last_sql_error": "", "primary_host": "db1", "primary_port": 3306}, **changes)
 
 
 def test_filters_are_registered():
@@ -41,7 +41,7 @@ def test_a_failed_read_reports_every_planned_connection_missing():
 
 
 def test_a_broken_connection_names_threads_lag_and_both_errors():
-    broken = row("db1", healthy=False, slave_io_running="Connecting", seconds_behind_master=None,
+    broken = row("db1", healthy=False, io_running="Connecting", seconds_behind_primary=None,
                  last_io_errno=2003, last_io_error="Can't connect to 'db1'", last_sql_errno=1062,
                  last_sql_error="Duplicate entry")
     assert connections_not_ready(PLANNED[:1], {"connections": [broken]}) == [
@@ -55,22 +55,22 @@ def test_an_error_text_without_its_number_is_none():
 
 
 def test_lag_is_allowed_up_to_max_lag_and_a_delay_plus_one_second():
-    status = {"connections": [row("db1", seconds_behind_master=3), row("Db2", sql_delay=10, seconds_behind_master=11)]}
+    status = {"connections": [row("db1", seconds_behind_primary=3), row("Db2", sql_delay=10, seconds_behind_primary=11)]}
     assert connections_not_ready(PLANNED, status, 3) == []
     assert connections_not_ready(PLANNED, status, "2") == [
         "'db1' (from db1): io=Yes sql=Yes lag=3 s (allowed 2 s) io_error=none sql_error=none"]
-    status["connections"][1]["seconds_behind_master"] = 12
+    status["connections"][1]["seconds_behind_primary"] = 12
     assert connections_not_ready(PLANNED, status)[1] == (
         "'Db2' (from db-2): io=Yes sql=Yes lag=12 s (allowed 11 s) io_error=none sql_error=none")
 
 
 def test_an_unknown_lag_is_not_caught_up_even_when_healthy():
-    assert connections_not_ready(PLANNED[:1], {"connections": [row("db1", seconds_behind_master=None)]}, 100) == [
+    assert connections_not_ready(PLANNED[:1], {"connections": [row("db1", seconds_behind_primary=None)]}, 100) == [
         "'db1' (from db1): io=Yes sql=Yes lag=None s (allowed 100 s) io_error=none sql_error=none"]
 
 
 def test_the_first_row_of_a_name_decides():
-    status = {"connections": [row("db1", seconds_behind_master=9), row("DB1")]}
+    status = {"connections": [row("db1", seconds_behind_primary=9), row("DB1")]}
     assert len(connections_not_ready(PLANNED[:1], status)) == 1
 
 
@@ -95,16 +95,16 @@ def test_no_running_connection_means_nothing_renamed():
 
 
 def test_a_planned_source_under_another_name_is_named_hosts_and_names_ignoring_case():
-    status = {"connections": [row("DB1", master_host="DB1"), row("old", master_host="DB1"),
-                              row("legacy", master_host="db2.EXAMPLE", master_port=3307)]}
+    status = {"connections": [row("DB1", primary_host="DB1"), row("old", primary_host="DB1"),
+                              row("legacy", primary_host="db2.EXAMPLE", primary_port=3307)]}
     assert connections_renamed(PLANNED, status) == [
         "connection 'old' already replicates from DB1:3306, which the plan names 'db1'",
         "connection 'legacy' already replicates from db2.EXAMPLE:3307, which the plan names 'Db2'"]
 
 
 def test_another_port_or_host_is_another_source():
-    status = {"connections": [row("old", master_port=3307), row("other", master_host="db9"),
-                              row("text_port", master_port="3306")]}
+    status = {"connections": [row("old", primary_port=3307), row("other", primary_host="db9"),
+                              row("text_port", primary_port="3306")]}
     assert connections_renamed(PLANNED[:1], status) == []
 
 

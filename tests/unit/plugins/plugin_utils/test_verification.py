@@ -16,8 +16,8 @@ def planned(name, source, delay=0):
 
 
 def row(name, healthy=True, **extra):
-    base = {"connection_name": name, "healthy": healthy, "slave_io_running": "Yes" if healthy else "No",
-            "slave_sql_running": "Yes", "last_io_errno": 0 if healthy else 2003, "last_io_error": "" if healthy
+    base = {"connection_name": name, "healthy": healthy, "io_running": "Yes" if healthy else "No",
+            "sql_running": "Yes", "last_io_errno": 0 if healthy else 2003, "last_io_error": "" if healthy
             else "Can't connect", "last_sql_errno": 0, "last_sql_error": ""}
     base.update(extra)
     return base
