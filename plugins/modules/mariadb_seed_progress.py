@@ -16,8 +16,12 @@ description:
     whichever comes first, then returns whether it ended, the seed's last progress record and, once it ended, the
     seed's result.
   - The waiting happens on the host, which looks at the job's results file ten times a second. A play therefore
-    notices the end of a seed within a fraction of a second. It also runs one task per progress line, instead of
+    notices the end of a seed within a fraction of a second. It also runs one wait per progress line, instead of
     an M(ansible.builtin.async_status) poll every second on every host while the copy competes for the CPU.
+  - With O(follow), one task follows the seed to its end. The collection's action plugin of the same name runs the
+    module again every O(wait) seconds and prints a progress line on the controller after each wait
+    (O(label), the seed's phase, MB copied, seconds, MB/s), then returns the last wait's result as the module
+    returned it.
   - Fails when the seed failed, with the seed's own message, like M(ansible.builtin.async_status) does.
   - Changes nothing, so it never reports a change.
 options:
@@ -34,10 +38,32 @@ options:
   wait:
     description:
       - Seconds to wait at most for the seed to end. V(0) only looks.
+      - With O(follow), the seconds between two progress lines (more than V(0)).
     type: float
     default: 5
+  follow:
+    description:
+      - Wait until the seed ended, printing a progress line every O(wait) seconds, instead of waiting once.
+      - The action plugin does the following, on the controller; the module itself ignores this option.
+      - Not with C(async) on this task.
+    type: bool
+    default: false
+  label:
+    description:
+      - With O(follow), the start of each progress line, for example V(db2 <- db1); the host's name by default.
+      - The module itself ignores this option.
+    type: str
+  timeout:
+    description:
+      - With O(follow), the longest time to follow the seed, in seconds. After it the task fails, naming the host
+        and the job's results file; the job itself runs on until its own async limit.
+      - The module itself ignores this option.
+    type: float
+    default: 86400
 notes:
-  - Check mode and diff mode change nothing either; the module only reads.
+  - Check mode and diff mode change nothing either; the module only reads, also with O(follow).
+  - With O(follow), each wait is a run of the module on the host, and its result is registered only once the
+    following ended; RV(waited_seconds) is then the last wait's.
   - The job's results file stays in place, as with M(ansible.builtin.async_status) in its status mode.
 seealso:
   - module: replkit.mariadb.mariadb_seed
@@ -56,19 +82,26 @@ EXAMPLES = r"""
   poll: 0
   register: seed_job
 
-- name: Wait for the copy, showing its progress every 10 seconds
+- name: Wait for the copy, printing its progress every 10 seconds, for two hours at most
   replkit.mariadb.mariadb_seed_progress:
     results_file: "{{ seed_job.results_file }}"
     progress_file: /var/lib/replkit-seed/db2.json
     wait: 10
+    follow: true
+    label: db2 <- db1
+    timeout: 7200
   register: seed_progress
-  until: seed_progress.finished
-  retries: 720
-  delay: 0
 
 - name: Show where the copy ended
   ansible.builtin.debug:
     msg: "{{ seed_progress.job.gtid_pos }}"
+
+- name: Look once whether the copy ended, waiting 2 seconds at most
+  replkit.mariadb.mariadb_seed_progress:
+    results_file: "{{ seed_job.results_file }}"
+    progress_file: /var/lib/replkit-seed/db2.json
+    wait: 2
+  register: seed_look
 """
 
 RETURN = r"""
@@ -91,7 +124,7 @@ job:
   type: dict
   sample: {"changed": true, "gtid_pos": "1-1-856", "bytes": 1208856376, "seconds": 3.66}
 waited_seconds:
-  description: How long the module waited.
+  description: How long the module waited; with O(follow), in its last wait.
   returned: always
   type: float
   sample: 1.3
@@ -109,6 +142,10 @@ def main():
             results_file=dict(type="path", required=True),
             progress_file=dict(type="path"),
             wait=dict(type="float", default=5),
+            # Read by the action plugin of this name, which follows the seed; accepted and ignored here.
+            follow=dict(type="bool", default=False),
+            label=dict(type="str"),
+            timeout=dict(type="float", default=86400),
         ),
         supports_check_mode=True,
     )
