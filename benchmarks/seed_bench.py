@@ -397,6 +397,7 @@ BACKUP_PLAYBOOK = """
     seed_progress_file: /var/tmp/replkit-seed/backup-progress.json
     seed_progress_label: "{{{{ inventory_hostname }}}}"
     seed_progress_interval: 5
+    seed_timeout: 7200
   tasks:
     - name: Stream the physical copy (backup on the source, extract and prepare on the replica)
       replkit.mariadb.mariadb_backup_stream:
@@ -410,7 +411,7 @@ BACKUP_PLAYBOOK = """
         target_port: {port}
         login_unix_socket: {socket}
         progress_file: "{{{{ seed_progress_file }}}}"
-      async: 7200
+      async: "{{{{ seed_timeout }}}}"
       poll: 0
       register: seed_job
 
@@ -427,7 +428,7 @@ BACKUP_PLAYBOOK = """
         set_gtid_slave_pos: true
       when: seed_step is not none
 """
-FOLLOW_TASK = "Wait for the seed to end, at most until the next progress line is due"
+FOLLOW_TASK = "Wait for the seed to end, showing its progress"
 
 
 def method_mariadb_backup(work: Work) -> dict:

@@ -91,5 +91,6 @@ class ActionModule(ActionBase):
             if self._clock() >= deadline:
                 return dict(waited, failed=True, msg=follow_timeout_message(
                     host, self._task.args.get("results_file"), settings["timeout"], line))
-            # Display proxies this from the worker process to the controller's terminal.
-            Display().display(line)
+            # Display proxies this from the worker process to the controller's terminal. On standard error, so
+            # standard output stays the stdout callback's alone (ansible.posix.json output stays JSON).
+            Display().display(line, stderr=True)

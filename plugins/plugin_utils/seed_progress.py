@@ -46,5 +46,6 @@ def follow_problems(wait, timeout):
         problems.append("wait is %s: with follow it is the seconds between two progress lines; give more than 0."
                         % _seconds_text(wait))
     if timeout <= 0:
-        problems.append("timeout is %s: give the seconds to follow the seed at most, more than 0." % _seconds_text(timeout))
+        problems.append("timeout is %s: give the seconds to follow the seed at most, more than 0."
+                        % _seconds_text(timeout))
     return problems

@@ -1,4 +1,5 @@
-"""mariadb_seed_progress against real asynchronous jobs: Ansible's own async_wrapper, run by ansible-playbook."""
+"""mariadb_seed_progress against real asynchronous jobs: Ansible's own async_wrapper, run by ansible-playbook,
+and a real seed between two lab servers followed by the seed role's progress.yml."""
 
 from __future__ import annotations
 
@@ -7,9 +8,17 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
+import pytest
+
+from mariadb_lab import ADMIN_PASSWORD, ADMIN_USER, wait_for
+
 REPO = Path(__file__).resolve().parents[2]
+PROGRESS_TASKS = REPO / "roles" / "seed" / "tasks" / "progress.yml"
+FOLLOW_TASK = "TASK [Wait for the seed to end, showing its progress]"
 
 # A job that writes a progress record, runs 1.5 s and writes its last one; and a job that fails.
 PLAYBOOK = """
@@ -84,7 +93,7 @@ PLAYBOOK = """
 """
 
 
-# The seed role's progress.yml following a job that reports 1 MiB more every 0.5 s for 3.5 s.
+# The seed role's progress.yml following a job that reports 1 MiB more every second for 7 s.
 ROLE_PLAYBOOK = """
 - name: Follow a long job as the seed role does
   hosts: localhost
@@ -94,14 +103,15 @@ ROLE_PLAYBOOK = """
     seed_progress_file: {progress}
     seed_progress_label: db2 <- db1
     seed_progress_interval: 1
+    seed_timeout: 60
   tasks:
-    - name: Start a job that reports progress for 3.5 s
+    - name: Start a job that reports progress for 7 s
       ansible.builtin.shell: |
         for step in 1 2 3 4 5 6 7; do
           record='{{"phase": "streaming", "bytes": %d, "seconds": %d, "rate_mb_s": 2.0}}'
-          printf "$record\\n" $((step * 1048576)) $((step / 2)) > {progress}.tmp
+          printf "$record\\n" $((step * 1048576)) $step > {progress}.tmp
           mv {progress}.tmp {progress}
-          sleep 0.5
+          sleep 1
         done
       args:
         executable: /bin/bash
@@ -115,33 +125,42 @@ ROLE_PLAYBOOK = """
 
     - name: Save the job's result
       ansible.builtin.copy:
-        content: "{{{{ seed_wait.job | to_json }}}}"
+        content: "{{{{ dict(job=seed_wait.job, jid=seed_job.ansible_job_id) | to_json }}}}"
         dest: {out}
         mode: "0600"
 """
 
 
-def run_playbook(tmp_path, text):
+def run_playbook(tmp_path, text, extra_vars=None):
+    """ansible-playbook on localhost; returns its standard output and error (where the progress lines go)."""
     (tmp_path / "play.yml").write_text(text)
+    (tmp_path / "vars.json").write_text(json.dumps(extra_vars or {}))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".collections"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_LOCALHOST_WARNING="false",
                ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
-    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "play.yml")],
+    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"),
+                           "-e", "@%s" % (tmp_path / "vars.json"), str(tmp_path / "play.yml")],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return proc.stdout
+    return proc.stdout, proc.stderr
 
 
 def test_the_seed_role_shows_progress_lines_until_the_job_ends(tmp_path):
     progress, out = tmp_path / "progress.json", tmp_path / "out.json"
-    output = run_playbook(tmp_path, ROLE_PLAYBOOK.format(
-        progress=progress, out=out, progress_tasks=REPO / "roles" / "seed" / "tasks" / "progress.yml"))
-    lines = re.findall(r'"msg": "db2 <- db1: streaming, ([0-9.]+) MB in ([0-9.]+) s, ([0-9.]+) MB/s"', output)
-    # One line a second while the job runs (3.5 s), growing; none after it ended.
-    assert 2 <= len(lines) <= 4, output
+    output, errors = run_playbook(tmp_path, ROLE_PLAYBOOK.format(progress=progress, out=out,
+                                                                 progress_tasks=PROGRESS_TASKS))
+    lines = re.findall(r"^db2 <- db1: streaming, ([0-9.]+) MB in ([0-9.]+) s, ([0-9.]+) MB/s$", errors, re.MULTILINE)
+    # At most one line a second while the job runs (7 s; fewer on a busy machine: each wait also starts the
+    # module), growing; none after it ended. All from one task, and on standard error: standard output
+    # stays the callback's.
+    assert 2 <= len(lines) <= 7, output + errors
     sizes = [float(line[0]) for line in lines]
     assert sizes == sorted(sizes) and sizes[0] >= 1.0 and lines[0][2] == "2.0"
-    assert json.loads(out.read_text())["rc"] == 0
+    assert output.count(FOLLOW_TASK) == 1 and "db2 <- db1:" not in output, output
+    saved = json.loads(out.read_text())
+    assert saved["job"]["rc"] == 0
+    # progress.yml removed the job's results file once it ended.
+    assert not (Path.home() / ".ansible_async" / saved["jid"]).exists()
 
 
 def test_waits_until_the_job_ends_and_reports_progress_and_failure(tmp_path):
@@ -170,3 +189,145 @@ def test_waits_until_the_job_ends_and_reports_progress_and_failure(tmp_path):
     missing = waits["missing"]
     assert missing["failed"] is True
     assert "did not start here, or its results were cleaned up" in missing["msg"]
+
+
+# Following gives up after its timeout, while the job still runs.
+TIMEOUT_PLAYBOOK = """
+- name: Follow a job longer than the timeout
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Start a job that runs 6 s
+      ansible.builtin.command: sleep 6
+      async: 30
+      poll: 0
+      register: slow_job
+      changed_when: true
+
+    - name: Follow it for 2 s at most
+      block:
+        - name: Follow the slow job
+          replkit.mariadb.mariadb_seed_progress:
+            results_file: "{{{{ slow_job.results_file }}}}"
+            wait: 1
+            follow: true
+            label: db2 <- db1
+            timeout: 2
+          register: slow_wait
+      rescue:
+        - name: Note the timeout
+          ansible.builtin.debug:
+            msg: following stopped
+
+    - name: Save what the follow returned
+      ansible.builtin.copy:
+        content: "{{{{ dict(wait=slow_wait, results_file=slow_job.results_file) | to_json }}}}"
+        dest: {out}
+        mode: "0600"
+"""
+
+
+def test_following_stops_after_its_timeout_naming_host_and_job(tmp_path):
+    out = tmp_path / "out.json"
+    _, errors = run_playbook(tmp_path, TIMEOUT_PLAYBOOK.format(out=out))
+    saved = json.loads(out.read_text())
+    wait = saved["wait"]
+    assert wait["failed"] is True and wait["finished"] is False
+    assert wait["msg"].startswith("localhost: the seed whose job's results file is %s has not ended after 2 s of "
+                                  "following (timeout); its last progress: db2 <- db1: starting, 0.0 MB in 0 s, 0 MB/s."
+                                  % saved["results_file"]), wait["msg"]
+    assert "seed_timeout" in wait["msg"]
+    # A line per wait but the last, which is in the message: two waits at most in 2 s.
+    assert errors.count("db2 <- db1: starting, 0.0 MB in 0 s, 0 MB/s") <= 1, errors
+
+
+# A real seed (mariadb_seed, consistent_dump) from the lab's source into its replica, as the seed role's
+# dump.yml starts it, followed by the role's own progress.yml.
+SEED_PLAYBOOK = """
+- name: Seed a replica and follow it as the seed role does
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    seed_progress_file: {progress}
+    seed_progress_label: replica <- source
+    seed_progress_interval: 1
+    seed_timeout: 120
+  tasks:
+    - name: Copy the source's databases into the replica
+      replkit.mariadb.mariadb_seed:
+        login_host: 127.0.0.1
+        login_port: {replica_port}
+        login_user: "{{{{ admin_user }}}}"
+        login_password: "{{{{ admin_password }}}}"
+        source_host: 127.0.0.1
+        source_port: {source_port}
+        source_user: "{{{{ admin_user }}}}"
+        source_password: "{{{{ admin_password }}}}"
+        databases: [shop]
+        progress_file: "{{{{ seed_progress_file }}}}"
+      async: "{{{{ seed_timeout | int }}}}"
+      poll: 0
+      register: seed_job
+
+    - name: Follow the copy
+      ansible.builtin.include_tasks: {progress_tasks}
+
+    - name: Save the seed's result
+      ansible.builtin.copy:
+        content: "{{{{ seed_wait | to_json }}}}"
+        dest: {out}
+        mode: "0600"
+"""
+
+
+@pytest.fixture
+def source_and_replica(mariadb_lab):
+    source, replica = mariadb_lab.start(2)
+    source.query("CREATE DATABASE shop")
+    source.query("CREATE TABLE shop.items (id INT PRIMARY KEY, note VARCHAR(200)) ENGINE=InnoDB")
+    source.query("INSERT INTO shop.items SELECT seq, REPEAT('x', 200) FROM shop.seq_1_to_20000")
+    return source, replica
+
+
+def test_the_seed_role_follows_a_real_seed_for_several_intervals(tmp_path, source_and_replica):
+    source, replica = source_and_replica
+    progress, out = tmp_path / "progress.json", tmp_path / "out.json"
+    # The dump's read of shop.items waits for this table lock: held until the copy has been running 4 s, so
+    # the seed takes several progress intervals whatever the machine's speed.
+    lock = source.connect()
+    with lock.cursor() as cursor:
+        cursor.execute("LOCK TABLES shop.items WRITE")
+
+    played = threading.Event()
+
+    def release():
+        try:
+            wait_for(lambda: progress.exists() or played.is_set(), timeout=120)
+            if not played.is_set():
+                time.sleep(4)
+        finally:
+            with lock.cursor() as cursor:
+                cursor.execute("UNLOCK TABLES")
+
+    releaser = threading.Thread(target=release, daemon=True)
+    releaser.start()
+    try:
+        playbook = SEED_PLAYBOOK.format(progress=progress, out=out, progress_tasks=PROGRESS_TASKS,
+                                        replica_port=replica.port, source_port=source.port)
+        output, errors = run_playbook(tmp_path, playbook, dict(admin_user=ADMIN_USER, admin_password=ADMIN_PASSWORD))
+    finally:
+        played.set()
+        releaser.join(130)
+        lock.close()
+    lines = re.findall(r"^replica <- source: (starting|copying|copied|done), [0-9.]+ MB in [0-9.]+ s, [0-9.]+ MB/s$",
+                       errors, re.MULTILINE)
+    assert len(lines) >= 2, output + errors
+    assert output.count(FOLLOW_TASK) == 1, output
+    wait = json.loads(out.read_text())
+    assert wait["finished"] is True and wait["changed"] is False
+    job = wait["job"]
+    assert job["changed"] is True and job["databases"] == ["shop"] and job["method"] == "consistent_dump"
+    assert job["bytes"] > 1000000 and job["seconds"] >= 3 and job["gtid_pos"]
+    assert replica.scalar("SELECT COUNT(*) FROM shop.items") == 20000

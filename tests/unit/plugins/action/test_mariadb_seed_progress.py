@@ -53,19 +53,19 @@ def test_follows_until_the_seed_ended_printing_a_line_per_wait(capsys):
     result = run(make_action(host, wait=2, follow=True, label="db2 <- db1"))
     assert result == ENDED
     assert host.waits == [2.0, 2.0, 2.0]
-    assert capsys.readouterr().out.splitlines() == ["db2 <- db1: copying, 2.0 MB in 4.0 s, 0.5 MB/s"] * 2
+    assert capsys.readouterr().err.splitlines() == ["db2 <- db1: copying, 2.0 MB in 4.0 s, 0.5 MB/s"] * 2
 
 
 def test_the_label_is_the_host_by_default(capsys):
     run(make_action(FakeHost(RUNNING, ENDED), wait=2, follow=True))
-    assert capsys.readouterr().out.splitlines() == ["db2: copying, 2.0 MB in 4.0 s, 0.5 MB/s"]
+    assert capsys.readouterr().err.splitlines() == ["db2: copying, 2.0 MB in 4.0 s, 0.5 MB/s"]
 
 
 def test_a_failed_seed_is_returned_as_the_module_reported_it(capsys):
     failed = dict(ENDED, failed=True, msg="the seed failed: mariadb-dump exited 2", job={"failed": True, "rc": 2})
     host = FakeHost(RUNNING, failed, ENDED)
     assert run(make_action(host, wait=1, follow=True)) == failed
-    assert len(host.waits) == 2 and len(capsys.readouterr().out.splitlines()) == 1
+    assert len(host.waits) == 2 and len(capsys.readouterr().err.splitlines()) == 1
 
 
 def test_an_unreachable_host_is_returned_at_once():
@@ -80,10 +80,11 @@ def test_gives_up_after_timeout_naming_host_and_results_file(capsys):
     result = run(make_action(host, wait=2, follow=True, timeout=5))
     # 2 + 2 + the 1 s left; the third wait's line goes into the message, not the terminal.
     assert host.waits == [2.0, 2.0, 1.0]
-    assert len(capsys.readouterr().out.splitlines()) == 2
+    assert len(capsys.readouterr().err.splitlines()) == 2
     assert result["failed"] is True and result["finished"] is False and result["progress"] == RUNNING["progress"]
-    assert result["msg"].startswith("db2: the seed whose job's results file is %s has not ended after 5 s of following "
-                                    "(timeout); its last progress: db2: copying, 2.0 MB in 4.0 s, 0.5 MB/s." % RESULTS_FILE)
+    assert result["msg"].startswith(
+        "db2: the seed whose job's results file is %s has not ended after 5 s of following (timeout); its last "
+        "progress: db2: copying, 2.0 MB in 4.0 s, 0.5 MB/s." % RESULTS_FILE)
 
 
 def test_without_follow_the_module_runs_once_with_the_task_args(capsys):
@@ -93,7 +94,7 @@ def test_without_follow_the_module_runs_once_with_the_task_args(capsys):
     action._execute_module = lambda **kwargs: seen.append(kwargs) or dict(RUNNING)
     assert run(action) == RUNNING
     assert len(seen) == 1 and "module_args" not in seen[0] and not seen[0]["wrap_async"]
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr() == ("", "")
 
 
 @pytest.mark.parametrize("args, message", [

@@ -21,7 +21,8 @@ def test_progress_line_before_the_first_record_or_with_a_damaged_one():
 
 
 def test_timeout_message_names_host_results_file_last_progress_and_fix():
-    message = follow_timeout_message("db2", "/root/.ansible_async/j1.2", 86400.0, "db2 <- db1: copying, 1.0 MB in 2 s, 0.5 MB/s")
+    message = follow_timeout_message("db2", "/root/.ansible_async/j1.2", 86400.0,
+                                     "db2 <- db1: copying, 1.0 MB in 2 s, 0.5 MB/s")
     assert message.startswith("db2: the seed whose job's results file is /root/.ansible_async/j1.2 has not ended after "
                               "86400 s of following (timeout); its last progress: db2 <- db1: copying, 1.0 MB in 2 s, "
                               "0.5 MB/s.")
