@@ -64,6 +64,8 @@ notes:
   - Check mode and diff mode change nothing either; the module only reads, also with O(follow).
   - With O(follow), each wait is a run of the module on the host, and its result is registered only once the
     following ended; RV(waited_seconds) is then the last wait's.
+  - The progress lines go to the controller's standard error, so that standard output stays the stdout callback's
+    alone (the output of a machine-readable callback such as C(ansible.posix.json) stays parseable).
   - The job's results file stays in place, as with M(ansible.builtin.async_status) in its status mode.
 seealso:
   - module: replkit.mariadb.mariadb_seed
