@@ -230,7 +230,7 @@ TIMEOUT_PLAYBOOK = """
 
 def test_following_stops_after_its_timeout_naming_host_and_job(tmp_path):
     out = tmp_path / "out.json"
-    _, errors = run_playbook(tmp_path, TIMEOUT_PLAYBOOK.format(out=out))
+    errors = run_playbook(tmp_path, TIMEOUT_PLAYBOOK.format(out=out))[1]
     saved = json.loads(out.read_text())
     wait = saved["wait"]
     assert wait["failed"] is True and wait["finished"] is False
