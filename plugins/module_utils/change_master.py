@@ -5,8 +5,9 @@
 
 Shared by mariadb_change_master (one connection) and mariadb_multisource (all
 connections of a replica), so every option is defined, read back from a
-status row and compared in exactly one place. Functions that take no cursor,
-module or network address are pure, so unit tests reach them without a database.
+status row and compared in exactly one place. Everything here is pure, so unit
+tests reach it without a database; checking the source a connection points at
+is in replication_source.py.
 """
 
 from __future__ import annotations
@@ -15,16 +16,13 @@ import os
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
-from ansible_collections.replkit.mariadb.plugins.module_utils import mariadb as mariadb_utils
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import MASK, Statement
-from ansible_collections.replkit.mariadb.plugins.module_utils.master_info import stored_password
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
     is_running, start_connection, stop_connection)
 
 # The documentation says connection names "should be less than 64 characters" (they become file name suffixes).
 MAX_CONNECTION_NAME = 63
 MAX_UINT32 = 2 ** 32 - 1
-LOCAL_HOSTS = frozenset(("localhost", "127.0.0.1", "::1"))
 
 
 class Option(NamedTuple):
@@ -61,7 +59,6 @@ OPTIONS = (
     Option("ignore_domain_ids", "IGNORE_DOMAIN_IDS", "ids", "Replicate_Ignore_Domain_Ids"),
     Option("ignore_server_ids", "IGNORE_SERVER_IDS", "ids", "Replicate_Ignore_Server_Ids"),
 )
-OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 # Not compared like the others: the password is compared by password_to_send(); the coordinates move.
 UNCOMPARED = frozenset(("primary_password", "primary_log_file", "primary_log_pos"))
 # Changing these points the connection at another stream, so the start coordinates are sent with them.
@@ -167,11 +164,6 @@ def missing_ssl_files(params, exists=os.path.exists):
     return ["%s: %s does not exist; the replica's server reads this file when it connects to the source. "
             "Create it first or fix the path." % (name, params[name])
             for name in SSL_FILE_OPTIONS if params.get(name) and not exists(params[name])]
-
-
-def is_local_login(params):
-    """True when the module runs on the host of the server it manages, so its paths can be checked here."""
-    return bool(params.get("login_unix_socket")) or (params.get("login_host") or "localhost") in LOCAL_HOSTS
 
 
 # ---------------------------------------------------------------- comparing
@@ -365,154 +357,3 @@ def connection_statements(info, name, row, changes, running):
 def removal_statements(info, name, row):
     statements = [stop_connection(info, name)] if is_running(row) else []
     return statements + [reset_connection(info, name)]
-
-
-# ---------------------------------------------------------------- the source
-
-def source_endpoint(row, params):
-    """(host, port) the connection will replicate from after the change."""
-    host = params.get("primary_host") or (row or {}).get("Master_Host") or ""
-    port = params.get("primary_port") or (row or {}).get("Master_Port") or 3306
-    return host, int(port)
-
-
-def conflicting_connection(rows, name, host, port):
-    """The name of another connection already replicating from host:port (MariaDB refuses a second one)."""
-    for row in rows:
-        if (row.get("Connection_name") or "").lower() == name.lower():
-            continue
-        if (row.get("Master_Host") or "").lower() == host.lower() and int(row.get("Master_Port") or 0) == port:
-            return row.get("Connection_name") or ""
-    return None
-
-
-def looks_like_self(host, port, replica):
-    """Without connecting: a loopback or own-hostname source on the replica's own port is the replica itself."""
-    own_names = LOCAL_HOSTS | {str(replica.get("hostname") or "").lower()}
-    return host.lower() in own_names and port == int(replica.get("port") or 0)
-
-
-def probe_source(host, port, params, timeout):
-    """Log in to the source with the replication account; returns (server_id, None) or (None, reason)."""
-    if mariadb_utils.pymysql is None:
-        return None, "PyMySQL is missing"
-    kwargs = dict(host=host, port=port, user=params.get("primary_user") or "", password=params.get("primary_password") or "",
-                  connect_timeout=timeout, cursorclass=mariadb_utils.pymysql.cursors.DictCursor)
-    if params.get("primary_ssl"):
-        files = (("ca", "primary_ssl_ca"), ("cert", "primary_ssl_cert"), ("key", "primary_ssl_key"))
-        kwargs["ssl"] = {key: params[name] for key, name in files if params.get(name)} or {"check_hostname": False}
-    try:
-        connection = mariadb_utils.pymysql.connect(**kwargs)
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT @@server_id AS server_id")
-                return int(cursor.fetchone()["server_id"]), None
-        finally:
-            connection.close()
-    except Exception as exc:  # any failure only means the check could not run
-        return None, str(exc)
-
-
-def stored_password_reader(cursor, params):
-    """read_stored for password_to_send(): the replica's master info file, when this host runs the server."""
-    datadir = []  # looked up once, on first use
-
-    def read_stored(row):
-        if not is_local_login(params):
-            return None, "the server is not on this host (login_host %s)" % params.get("login_host")
-        if not datadir:
-            cursor.execute("SELECT @@datadir AS datadir")
-            datadir.append(cursor.fetchone()["datadir"])
-        return stored_password(datadir[0], row)
-    return read_stored
-
-
-def read_heartbeat_period(cursor, name):
-    """Fallback for servers whose SHOW ALL SLAVES STATUS lacks Slave_heartbeat_period: the per-connection status."""
-    cursor.execute("SET @@SESSION.default_master_connection = %s", (name,))
-    try:
-        cursor.execute("SHOW STATUS LIKE 'Slave_heartbeat_period'")
-        found = cursor.fetchone()
-    finally:
-        cursor.execute("SET @@SESSION.default_master_connection = %s", ("",))
-    return found["Value"] if found else None
-
-
-def with_heartbeat(cursor, row, params):
-    """The row, completed with the heartbeat period when it matters and the server's row lacks it."""
-    if row is None or params.get("primary_heartbeat_period") is None or "Slave_heartbeat_period" in row:
-        return row
-    return dict(row, Slave_heartbeat_period=read_heartbeat_period(cursor, row.get("Connection_name") or ""))
-
-
-def replica_identity(cursor):
-    cursor.execute("SELECT @@server_id AS server_id, @@port AS port, @@hostname AS hostname")
-    return cursor.fetchone()
-
-
-def self_replication_error(cursor, row, params, name, warn=None):
-    """A message when the source is this very server; unreachable sources only warn (they may come later)."""
-    host, port = source_endpoint(row, params)
-    replica = replica_identity(cursor)
-    what = "connection %r: primary_host %s, primary_port %s" % (name, host, port)
-    if looks_like_self(host, port, replica):
-        return "%s is this server itself (server_id %s); a server cannot replicate from itself. Point it at the source." % (
-            what, replica["server_id"])
-    if params.get("primary_user") is None or params.get("primary_password") is None:
-        return None
-    source_id, reason = probe_source(host, port, params, min(int(params.get("connect_timeout") or 10), 10))
-    if source_id is None:
-        if warn is not None:
-            warn("%s: could not log in to the source as %r to check it is not this server (%s). Configured anyway; "
-                 "replication starts once the source accepts the account." % (what, params.get("primary_user"), reason))
-        return None
-    if source_id == int(replica["server_id"]):
-        return "%s reaches a server with server_id %s, the replica's own server_id: it is this server (or a clone " \
-               "with the same server_id). Point it at the real source, or give each server a unique server_id." % (
-                   what, source_id)
-    return None
-
-
-# ---------------------------------------------------------------- reporting
-
-def compact_status(row):
-    """The parts of a status row worth returning; {} when the connection does not exist."""
-    if row is None:
-        return {}
-    return dict(
-        connection_name=row.get("Connection_name") or "",
-        primary_host=row.get("Master_Host"),
-        primary_port=row.get("Master_Port"),
-        primary_user=row.get("Master_User"),
-        using_gtid=row.get("Using_Gtid"),
-        io_running=row.get("Slave_IO_Running"),
-        sql_running=row.get("Slave_SQL_Running"),
-        seconds_behind_primary=row.get("Seconds_Behind_Master"),
-        gtid_io_pos=row.get("Gtid_IO_Pos"),
-        last_io_errno=row.get("Last_IO_Errno"),
-        last_io_error=row.get("Last_IO_Error"),
-        last_sql_errno=row.get("Last_SQL_Errno"),
-        last_sql_error=row.get("Last_SQL_Error"),
-    )
-
-
-def run_statements(module, cursor, statements, recover=None):
-    """Execute statements in order; on a server error, call ``recover(executed)`` and fail saying what was done.
-
-    ``recover`` returns a sentence about what it repaired (or None); the failure names the statement, the
-    server's error and the statements that had already run, so the user knows the server's state.
-    """
-    executed = []
-    for statement in statements:
-        try:
-            mariadb_utils.execute(cursor, statement)
-        except Exception as exc:  # PyMySQL raises several unrelated types
-            repaired = recover(executed) if recover is not None else None
-            module.fail_json(
-                msg="%s failed on %s: %s. %sStatements already executed: %s. Fix the cause the server names and "
-                    "run the task again." % (statement.masked(), mariadb_utils.login_description(module.params), exc,
-                                             (repaired + " ") if repaired else "",
-                                             "; ".join(s.masked() for s in executed) or "none"),
-                queries=[s.masked() for s in executed])
-        executed.append(statement)
-    return executed

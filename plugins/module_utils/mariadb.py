@@ -29,6 +29,7 @@ else:
     PYMYSQL_IMPORT_ERROR = None
 
 MASK = "********"
+LOCAL_HOSTS = frozenset(("localhost", "127.0.0.1", "::1"))
 
 
 def mariadb_common_argument_spec():
@@ -51,6 +52,11 @@ def login_description(params):
     """Where a module connects, for error messages: 'user@host:port' or the socket."""
     where = params.get("login_unix_socket") or "%s:%s" % (params.get("login_host"), params.get("login_port"))
     return "%s@%s" % (params.get("login_user") or "(default user)", where)
+
+
+def is_local_login(params):
+    """True when the module runs on the host of the server it manages, so its paths can be checked here."""
+    return bool(params.get("login_unix_socket")) or (params.get("login_host") or "localhost") in LOCAL_HOSTS
 
 
 def connection_kwargs(params):
@@ -271,6 +277,28 @@ def execute_or_fail(module, cursor, statement, what, hint=""):
     except Exception as exc:  # PyMySQL raises several unrelated types
         module.fail_json(msg=("Failed to %s (%s): %s. %s" % (what, statement.masked(), exc, hint)).strip())
     return None
+
+
+def run_statements(module, cursor, statements, recover=None):
+    """Execute statements in order; on a server error, call ``recover(executed)`` and fail saying what was done.
+
+    ``recover`` returns a sentence about what it repaired (or None); the failure names the statement, the
+    server's error and the statements that had already run, so the user knows the server's state.
+    """
+    executed = []
+    for statement in statements:
+        try:
+            execute(cursor, statement)
+        except Exception as exc:  # PyMySQL raises several unrelated types
+            repaired = recover(executed) if recover is not None else None
+            module.fail_json(
+                msg="%s failed on %s: %s. %sStatements already executed: %s. Fix the cause the server names and "
+                    "run the task again." % (statement.masked(), login_description(module.params), exc,
+                                             (repaired + " ") if repaired else "",
+                                             "; ".join(s.masked() for s in executed) or "none"),
+                queries=[s.masked() for s in executed])
+        executed.append(statement)
+    return executed
 
 
 def fetch_global_variables(cursor, names):

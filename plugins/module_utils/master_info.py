@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import is_local_login
+
 # The first fields of a master info file, after its line count (0-based line numbers).
 HOST_LINE, USER_LINE, PASSWORD_LINE, PORT_LINE = 3, 4, 5, 6
 # Characters a table-name-to-file-name conversion leaves as they are (ASCII letters are lowercased first).
@@ -81,3 +83,17 @@ def stored_password(datadir, row):
         return None, ("%s names another source than the connection's status (was the server started with "
                       "--master-info-file?)" % path)
     return stored["password"], None
+
+
+def stored_password_reader(cursor, params):
+    """read_stored for change_master.password_to_send(): the replica's master info file, when this host runs the server."""
+    datadir = []  # looked up once, on first use
+
+    def read_stored(row):
+        if not is_local_login(params):
+            return None, "the server is not on this host (login_host %s)" % params.get("login_host")
+        if not datadir:
+            cursor.execute("SELECT @@datadir AS datadir")
+            datadir.append(cursor.fetchone()["datadir"])
+        return stored_password(datadir[0], row)
+    return read_stored

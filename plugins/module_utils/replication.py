@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, replkit.mariadb contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Replication connections: reading them and starting/stopping one of them.
+"""Replication connections: reading them, starting/stopping one of them, and reporting one.
 
 Shared by every module that touches replication connections, so the SLAVE or
 REPLICA wording and the shape of a status row are decided in one place.
@@ -43,3 +43,42 @@ def start_connection(info, name):
 
 def stop_connection(info, name):
     return Statement("STOP %s %%s" % info.replica_word, (name,))
+
+
+def read_heartbeat_period(cursor, name):
+    """Fallback for servers whose SHOW ALL SLAVES STATUS lacks Slave_heartbeat_period: the per-connection status."""
+    cursor.execute("SET @@SESSION.default_master_connection = %s", (name,))
+    try:
+        cursor.execute("SHOW STATUS LIKE 'Slave_heartbeat_period'")
+        found = cursor.fetchone()
+    finally:
+        cursor.execute("SET @@SESSION.default_master_connection = %s", ("",))
+    return found["Value"] if found else None
+
+
+def with_heartbeat(cursor, row, params):
+    """The row, completed with the heartbeat period when it matters and the server's row lacks it."""
+    if row is None or params.get("primary_heartbeat_period") is None or "Slave_heartbeat_period" in row:
+        return row
+    return dict(row, Slave_heartbeat_period=read_heartbeat_period(cursor, row.get("Connection_name") or ""))
+
+
+def compact_status(row):
+    """The parts of a status row worth returning; {} when the connection does not exist."""
+    if row is None:
+        return {}
+    return dict(
+        connection_name=row.get("Connection_name") or "",
+        primary_host=row.get("Master_Host"),
+        primary_port=row.get("Master_Port"),
+        primary_user=row.get("Master_User"),
+        using_gtid=row.get("Using_Gtid"),
+        io_running=row.get("Slave_IO_Running"),
+        sql_running=row.get("Slave_SQL_Running"),
+        seconds_behind_primary=row.get("Seconds_Behind_Master"),
+        gtid_io_pos=row.get("Gtid_IO_Pos"),
+        last_io_errno=row.get("Last_IO_Errno"),
+        last_io_error=row.get("Last_IO_Error"),
+        last_sql_errno=row.get("Last_SQL_Errno"),
+        last_sql_error=row.get("Last_SQL_Error"),
+    )

@@ -250,14 +250,18 @@ skipped_events:
 """
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import (
-    MASK, build_change_master, change_master_argument_spec, changed_options, compact_status, conflicting_connection,
-    connection_name_error, current_options, diff_view, is_local_login, missing_ssl_files, option_errors,
-    password_to_send, removal_statements, run_statements, run_steps, self_replication_error, skip_events_statements,
-    source_endpoint, start_all, stored_password_reader, with_heartbeat)
+    build_change_master, change_master_argument_spec, changed_options, connection_name_error, current_options,
+    diff_view, missing_ssl_files, option_errors, password_to_send, removal_statements, run_steps,
+    skip_events_statements, start_all)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
-    fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
+    MASK, fail_on_input_errors, is_local_login, login_description, mariadb_common_argument_spec, open_session,
+    run_statements)
+from ansible_collections.replkit.mariadb.plugins.module_utils.master_info import stored_password_reader
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication import (
-    find_connection, is_running, show_all_connections, start_connection, stop_connection)
+    compact_status, find_connection, is_running, show_all_connections, start_connection, stop_connection,
+    with_heartbeat)
+from ansible_collections.replkit.mariadb.plugins.module_utils.replication_source import (
+    conflicting_connection, self_replication_error, source_endpoint)
 from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 
 MAX_SKIP = 2 ** 32 - 1

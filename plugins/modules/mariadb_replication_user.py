@@ -151,9 +151,9 @@ dropped:
   sample: [10.0.0.23]
 """
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import run_statements
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
-    Statement, execute, fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
+    Statement, execute, fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session,
+    run_statements)
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication_user import (
     Account, account_view, create_statements, drop_statement, input_errors, length_errors, parse_grants,
     required_privileges, update_statements, wanted_view)

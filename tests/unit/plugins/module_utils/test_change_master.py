@@ -1,4 +1,4 @@
-"""Pure logic of module_utils/change_master.py: validation, row mapping, comparing and SQL building."""
+"""module_utils/change_master.py: validation, row mapping, comparing and SQL building."""
 
 from __future__ import annotations
 
@@ -96,14 +96,6 @@ def test_missing_ssl_files_are_named():
     errors = cm.missing_ssl_files(params(primary_ssl_ca="/etc/ca.pem", primary_ssl_key="/nope/key.pem", primary_ssl_cert=""),
                                   exists=existing.__contains__)
     assert len(errors) == 1 and errors[0].startswith("primary_ssl_key: /nope/key.pem does not exist")
-
-
-@pytest.mark.parametrize("login, local", [
-    (dict(login_host="localhost"), True), (dict(login_host="127.0.0.1"), True), (dict(login_host="::1"), True),
-    (dict(login_host="db.example.com"), False), (dict(login_host="db.example.com", login_unix_socket="/run/s.sock"), True),
-])
-def test_is_local_login(login, local):
-    assert cm.is_local_login(login) is local
 
 
 # ---------------------------------------------------------------- reading and comparing
@@ -294,66 +286,3 @@ def test_connection_statements_compose_stop_change_start():
                                                 "START REPLICA 'db1'"]
     assert cm.connection_statements(INFO, "db1", status_row(), {}, "keep") == []
     assert [s.masked() for s in cm.connection_statements(INFO, "db1", status_row(), {}, "stop")] == ["STOP REPLICA 'db1'"]
-
-
-# ---------------------------------------------------------------- the source
-
-def test_source_endpoint_falls_back_to_the_row():
-    assert cm.source_endpoint(status_row(), params(primary_port=3307)) == ("10.0.0.1", 3307)
-    assert cm.source_endpoint(None, params(primary_host="h")) == ("h", 3306)
-
-
-def test_conflicting_connection_ignores_itself_and_case():
-    rows = [status_row(), status_row(Connection_name="db2", Master_Host="10.0.0.2")]
-    assert cm.conflicting_connection(rows, "DB1", "10.0.0.1", 3306) is None
-    assert cm.conflicting_connection(rows, "db3", "10.0.0.2", 3306) == "db2"
-    assert cm.conflicting_connection(rows, "db3", "10.0.0.2", 3307) is None
-
-
-def test_looks_like_self():
-    replica = {"server_id": 2, "port": 3306, "hostname": "replica1"}
-    assert cm.looks_like_self("127.0.0.1", 3306, replica)
-    assert cm.looks_like_self("REPLICA1", 3306, replica)
-    assert not cm.looks_like_self("127.0.0.1", 3307, replica)
-    assert not cm.looks_like_self("db1", 3306, replica)
-
-
-class IdentityCursor:
-    def __init__(self, identity):
-        self.identity = identity
-
-    def execute(self, sql, params=None):
-        assert sql.startswith("SELECT @@server_id")
-
-    def fetchone(self):
-        return self.identity
-
-
-@pytest.mark.parametrize("probed, expected, warned", [
-    ((2, None), "the replica's own server_id", False),
-    ((1, None), None, False),
-    ((None, "Access denied"), None, True),
-])
-def test_self_replication_error_logs_in_to_the_source(monkeypatch, probed, expected, warned):
-    calls, warnings = [], []
-    monkeypatch.setattr(cm, "probe_source", lambda *args: calls.append(args) or probed)
-    cursor = IdentityCursor({"server_id": 2, "port": 3306, "hostname": "replica1"})
-    given = params(primary_host="db1", primary_user="repl", primary_password=PASSWORD)
-    error = cm.self_replication_error(cursor, None, given, "db1", warn=warnings.append)
-    assert (expected in error) if expected else error is None
-    assert calls[0][:2] == ("db1", 3306)
-    assert bool(warnings) is warned and (not warned or "Access denied" in warnings[0])
-
-
-def test_self_replication_error_without_credentials_only_checks_the_address(monkeypatch):
-    monkeypatch.setattr(cm, "probe_source", lambda *args: pytest.fail("must not log in without a password"))
-    cursor = IdentityCursor({"server_id": 2, "port": 3306, "hostname": "replica1"})
-    assert cm.self_replication_error(cursor, None, params(primary_host="db1"), "db1") is None
-    assert "is this server itself" in cm.self_replication_error(cursor, None, params(primary_host="localhost"), "db1")
-
-
-def test_compact_status():
-    assert cm.compact_status(None) == {}
-    compact = cm.compact_status(status_row())
-    assert compact["connection_name"] == "db1" and compact["io_running"] == "Yes"
-    assert compact["gtid_io_pos"] == "1-1-5" and compact["seconds_behind_primary"] == 0

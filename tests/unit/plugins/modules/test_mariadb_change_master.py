@@ -6,6 +6,7 @@ import pymysql
 import pytest
 
 from ansible_collections.replkit.mariadb.plugins.module_utils import change_master as cm
+from ansible_collections.replkit.mariadb.plugins.module_utils import replication_source
 from ansible_collections.replkit.mariadb.plugins.modules import mariadb_change_master as module
 
 from ansible_collections.replkit.mariadb.tests.unit.fake_db import Expect, master_info_text, run_module_main
@@ -44,7 +45,7 @@ def row(name="db1", running=True, **overrides):
 def source_is_another_server(monkeypatch):
     """The login to the source answers with server_id 1 (the replica is 2)."""
     calls = []
-    monkeypatch.setattr(cm, "probe_source", lambda *args: calls.append(args) or (1, None))
+    monkeypatch.setattr(replication_source, "probe_source", lambda *args: calls.append(args) or (1, None))
     return calls
 
 
@@ -196,7 +197,7 @@ def test_heartbeat_read_per_connection_when_the_row_lacks_it():
 
 
 def test_same_server_source_is_refused(monkeypatch):
-    monkeypatch.setattr(cm, "probe_source", lambda *args: (2, None))
+    monkeypatch.setattr(replication_source, "probe_source", lambda *args: (2, None))
     result, cursor = run(CREATE_ARGS, [version(), show(), IDENTITY])
     assert result["failed"] and "the replica's own server_id" in result["msg"]
     assert not any(statement.startswith("CHANGE") for statement, _params in cursor.executed)

@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 
 from ansible_collections.replkit.mariadb.plugins.module_utils import change_master as cm
+from ansible_collections.replkit.mariadb.plugins.module_utils import replication_source
 from ansible_collections.replkit.mariadb.plugins.modules import mariadb_multisource as module
 from ansible_collections.replkit.mariadb.tests.unit.fake_db import Expect, master_info_text, run_module_main
 
@@ -39,7 +40,7 @@ def entry(name, host, **extra):
 
 @pytest.fixture(autouse=True)
 def sources_are_other_servers(monkeypatch):
-    monkeypatch.setattr(cm, "probe_source", lambda *args: (1, None))
+    monkeypatch.setattr(replication_source, "probe_source", lambda *args: (1, None))
 
 
 @pytest.fixture
@@ -135,7 +136,7 @@ def test_invalid_sets_fail_before_connecting(connections, fragment):
 
 
 def test_all_problems_found_on_the_server_are_reported_before_any_write(monkeypatch):
-    monkeypatch.setattr(cm, "probe_source", lambda *args: (9, None))
+    monkeypatch.setattr(replication_source, "probe_source", lambda *args: (9, None))
     result, cursor = run(dict(connections=[entry("db1", "h1"), dict(name="db2"), entry("db3", "h3")],
                               skip_events=dict(connection="ghost")),
                          [VERSION, show(row("db9", "h3")), IDENTITY, IDENTITY])
