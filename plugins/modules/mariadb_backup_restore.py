@@ -179,71 +179,23 @@ datadir:
   sample: /var/lib/mysql
 """
 
-import glob
 import grp
 import os
 import pwd
-import shutil
-import socket
 import time
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
-    BINLOG_INFO_FILES, CHECKPOINT_FILES, BackupStreamError, first_present, parse_binlog_info,
-    prepared_backup_problem, previous_datadir_path, replication_state_files)
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_files import (
+    BINLOG_INFO_FILES, CHECKPOINT_FILES, BackupFileError, first_present, parse_binlog_info, prepared_backup_problem,
+    replication_state_files)
+from ansible_collections.replkit.mariadb.plugins.module_utils.datadir import (
+    InstallError, install_copy, is_within, previous_datadir_path, read_text, same_filesystem)
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid import GtidError, parse_gtid_pos
 from ansible_collections.replkit.mariadb.plugins.module_utils.gtid_state import merge_into_slave_pos
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     fail_on_input_errors, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import record_seed_phase
-
-SERVER_NAMES = ("mariadbd", "mysqld")
-
-
-def read_text(path):
-    try:
-        with open(path, errors="replace") as handle:
-            return handle.read()
-    except OSError:
-        return ""
-
-
-def live_server_pid(datadir):
-    """The pid of a running server named in ``<datadir>/*.pid``, or None (stale files are ignored)."""
-    for pid_file in sorted(glob.glob(os.path.join(datadir, "*.pid"))):
-        text = read_text(pid_file).strip()
-        if not text.isdigit():
-            continue
-        pid = int(text)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            continue
-        except PermissionError:
-            pass  # alive, owned by another user
-        name = read_text("/proc/%d/comm" % pid).strip()
-        if not name or name in SERVER_NAMES:
-            return pid, pid_file
-    return None
-
-
-def socket_accepts(path):
-    if not path or not os.path.exists(path):
-        return False
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    probe.settimeout(2)
-    try:
-        probe.connect(path)
-        return True
-    except OSError:
-        return False
-    finally:
-        probe.close()
-
-
-def is_within(path, parent):
-    path, parent = os.path.realpath(path), os.path.realpath(parent)
-    return path == parent or path.startswith(parent.rstrip("/") + "/")
+from ansible_collections.replkit.mariadb.plugins.module_utils.server_service import Service, running_server_problems
 
 
 def validate(module):
@@ -283,114 +235,6 @@ def validate(module):
             errors.append("%s %r does not exist on this host; give the account the server runs as" % (
                 option, params[option]))
     return errors
-
-
-def running_server_problems(params, datadir):
-    """Why the data directory cannot be touched now: a server still runs on it."""
-    errors = []
-    running = live_server_pid(datadir)
-    if running:
-        errors.append("the server still runs (pid %d in %s); stop it before restoring into datadir %s, or give "
-                      "service to let the module stop and start it" % (running[0], running[1], datadir))
-    if socket_accepts(params["login_unix_socket"]):
-        errors.append("a server still accepts connections on login_unix_socket %s; stop it before restoring "
-                      "(or give login_unix_socket the socket of the server that owns datadir)"
-                      % params["login_unix_socket"])
-    return errors
-
-
-class Service:
-    """The server's systemd units: stopped around the swap, its socket unit too when it was active."""
-
-    def __init__(self, module, name):
-        self.module = module
-        self.name = name
-        rc, _out, _err = module.run_command(["systemctl", "is-active", "--quiet", name + ".socket"])
-        # Started in this order; an active socket unit would start the server again on the old data.
-        self.units = ([name + ".socket"] if rc == 0 else []) + [name]
-
-    def systemctl(self, action, units):
-        rc, out, err = self.module.run_command(["systemctl", action] + units)
-        if rc == 0:
-            return None
-        return "systemctl %s %s failed (rc=%d): %s" % (action, " ".join(units), rc, (err or out).strip())
-
-    def stop(self):
-        return self.systemctl("stop", list(reversed(self.units)))
-
-    def start(self, socket_path, timeout):
-        problem = self.systemctl("start", self.units)
-        if problem:
-            return problem
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if socket_accepts(socket_path):
-                return None
-            time.sleep(0.2)
-        return "%s started but accepted no connection on %s within %d s" % (self.name, socket_path, timeout)
-
-
-def same_filesystem(first, second):
-    return os.stat(first).st_dev == os.stat(second).st_dev
-
-
-def move_entries(source, destination):
-    for name in sorted(os.listdir(source)):
-        shutil.move(os.path.join(source, name), os.path.join(destination, name))
-
-
-def chown_tree(path, uid, gid):
-    os.lchown(path, uid, gid)
-    for root, dirs, files in os.walk(path):
-        for name in dirs + files:
-            os.lchown(os.path.join(root, name), uid, gid)
-
-
-def install(module, datadir, staging_dir, previous, removed):
-    """Move the old data directory aside and the copy into place; returns how the copy moved."""
-    params = module.params
-    original = os.stat(datadir)
-    mount_point = os.path.ismount(datadir)
-    if mount_point:
-        # A mount point cannot be renamed: move its entries aside instead.
-        os.mkdir(previous, 0o700)
-        os.chmod(previous, original.st_mode & 0o7777)
-        move_entries(datadir, previous)
-    else:
-        # shutil.move renames, or copies and removes where rename cannot (a directory of a container
-        # image's lower overlay layer gives EXDEV).
-        shutil.move(datadir, previous)
-    try:
-        for name in removed:
-            os.unlink(os.path.join(staging_dir, name))
-        if mount_point:
-            moved_by = "rename" if same_filesystem(staging_dir, datadir) else "copy"
-            move_entries(staging_dir, datadir)
-            os.rmdir(staging_dir)
-        else:
-            moved_by = "rename" if same_filesystem(staging_dir, os.path.dirname(datadir)) else "copy"
-            shutil.move(staging_dir, datadir)
-    except OSError as exc:
-        restore_previous(datadir, previous, mount_point)
-        module.fail_json(msg="could not move staging_dir %s into datadir %s (%s); the old data directory was put "
-                             "back in place" % (staging_dir, datadir, exc), previous_datadir=None)
-    chown_tree(datadir, pwd.getpwnam(params["owner"]).pw_uid, grp.getgrnam(params["group"]).gr_gid)
-    os.chmod(datadir, original.st_mode & 0o7777)
-    return moved_by
-
-
-def restore_previous(datadir, previous, mount_point):
-    """Undo a half-done install: the copy's partial entries are left beside, the old data goes back."""
-    if mount_point:
-        leftover = previous + ".incomplete-copy"
-        os.mkdir(leftover, 0o700)
-        move_entries(datadir, leftover)
-        move_entries(previous, datadir)
-        os.rmdir(previous)
-    else:
-        if os.path.lexists(datadir):
-            os.rename(datadir, previous + ".incomplete-copy")
-        os.rename(previous, datadir)
 
 
 def argument_spec():
@@ -447,7 +291,7 @@ def main():
     if info_file:
         try:
             result.update(parse_binlog_info(read_text(os.path.join(staging_dir, info_file))))
-        except BackupStreamError as exc:
+        except BackupFileError as exc:
             module.warn("%s: %s" % (info_file, exc))
     wanted = copy_position(module, result["gtid_pos"]) if module.params["set_gtid_slave_pos"] else None
     previous = previous_datadir_path(datadir, time.time(), os.path.lexists)
@@ -472,12 +316,14 @@ def main():
                 module.fail_json(msg="Cannot restore into %s: %s. Nothing was moved." % (datadir, "; ".join(problems)))
             result["stopped_units"] = service.units
         try:
-            result["moved_by"] = install(module, datadir, staging_dir, previous, removed)
-        except SystemExit:
-            # install() failed and put the old data back (its message is out): bring the server up on it.
+            result["moved_by"] = install_copy(datadir, staging_dir, previous, removed,
+                                              pwd.getpwnam(module.params["owner"]).pw_uid,
+                                              grp.getgrnam(module.params["group"]).gr_gid)
+        except InstallError as exc:
+            # The old data is back in place: bring the server up on it.
             if service:
                 service.start(module.params["login_unix_socket"], module.params["start_timeout"])
-            raise
+            module.fail_json(msg=str(exc), previous_datadir=None)
         if service:
             problem = service.start(module.params["login_unix_socket"], module.params["start_timeout"])
             if problem:

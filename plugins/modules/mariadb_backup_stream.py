@@ -280,10 +280,11 @@ command:
 import os
 import shutil
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
-    BackupStreamError, staging_dir_problem, validate_stream_params)
-from ansible_collections.replkit.mariadb.plugins.module_utils.backup_transfer import (
-    Progress, StreamFailure, backup_binary, cleanup_staging, run_receive, run_send)
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_protocol import BackupStreamError
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_receiver import cleanup_staging, run_receive
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_sender import run_send
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream_options import staging_dir_problem, validate_stream_params
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_transfer import Progress, StreamFailure, backup_binary
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     fail_on_input_errors, mariadb_common_argument_spec)
 from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule

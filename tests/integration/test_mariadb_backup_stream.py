@@ -16,7 +16,7 @@ import pytest
 
 from mariadb_lab import ADMIN_PASSWORD, ADMIN_USER, _free_port, connection_running, wait_for
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_protocol import (
     ACCEPT, CHALLENGE_SIZE, HELLO_SIZE, MAGIC, NONCE_BYTES, PROOF_BYTES, REJECT, SenderHandshake, encode_end)
 from ansible_collections.replkit.mariadb.plugins.module_utils.backup_transfer import recv_exact
 

@@ -1,6 +1,7 @@
-"""The backup stream's handshake over real sockets (loopback and socketpairs, no MariaDB): both sides prove the
-token, a wrong token fails on either side naming the peer, and the sender writes nothing of the backup to a
-receiver that did not prove it; the receiver listens on the addresses it is given only."""
+"""The backup stream's sender and receiver over real sockets (loopback and socketpairs, no MariaDB): both sides
+prove the token, a wrong token fails on either side naming the peer, and the sender writes nothing of the backup
+to a receiver that did not prove it; the receiver accepts its allowed address and listens on the addresses it is
+given only."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import threading
 
 import pytest
 
-from ansible_collections.replkit.mariadb.plugins.module_utils.backup_stream import (
-    ACCEPT, CHALLENGE_SIZE, HELLO_SIZE, MAGIC, NONCE_BYTES, PROOF_BYTES, REJECT, SenderHandshake, encode_data,
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_protocol import (
+    ACCEPT, CHALLENGE_SIZE, HELLO_SIZE, MAGIC, NONCE_BYTES, PROOF_BYTES, REJECT, SenderHandshake, encode_data_header,
     encode_end)
-from ansible_collections.replkit.mariadb.plugins.module_utils.backup_transfer import (
-    StreamFailure, accept_allowed, authenticate_receiver, authenticate_sender, await_answer, bound_addresses, listen,
-    loopback_only_name, open_receivers, recv_exact)
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_receiver import (
+    accept_allowed, address_allowed, authenticate_sender, bound_addresses, listen, loopback_only_name,
+    normalize_address)
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_sender import authenticate_receiver, await_answer, open_receivers
+from ansible_collections.replkit.mariadb.plugins.module_utils.backup_transfer import StreamFailure, recv_exact
 
 TOKEN = "t0ken-\u00e9'\"\\;"
 
@@ -74,7 +77,7 @@ def test_right_token_authenticates_both_ways_then_frames_flow(pair):
     send = Side(sender_side, sender, TOKEN)
     authenticate_sender(receiver, TOKEN, "127.0.0.1")
     assert send.result() is None
-    sender.sendall(encode_data(b"xbstream"))  # the framing after the handshake is unchanged
+    sender.sendall(encode_data_header(8) + b"xbstream")  # the framing after the handshake is unchanged
     assert recv_exact(receiver, 9 + 8)[9:] == b"xbstream"
 
 
@@ -218,7 +221,25 @@ def test_open_receivers_with_the_real_receiver():
     assert outcome["end"] == encode_end(0)
 
 
-# --- where the receiver listens ------------------------------------------------------------------------------
+# --- who may connect, and where the receiver listens ---------------------------------------------------------
+
+@pytest.mark.parametrize("peer, allowed, expected", [
+    ("127.0.0.1", {"127.0.0.1"}, True),
+    ("::ffff:127.0.0.1", {"127.0.0.1"}, True),
+    ("127.0.0.2", {"127.0.0.1"}, False),
+    ("192.0.2.10", {"192.0.2.10", "2001:db8::1"}, True),
+    ("2001:db8:0::1", {"2001:db8::1"}, True),
+    ("fe80::1%eth0", {"fe80::1"}, True),
+    ("not-an-address", {"127.0.0.1"}, False),
+])
+def test_address_allowed(peer, allowed, expected):
+    assert address_allowed(peer, allowed) is expected
+
+
+def test_normalize_address():
+    assert normalize_address("::ffff:192.0.2.1") == "192.0.2.1"
+    assert normalize_address("2001:DB8::0001") == "2001:db8::1"
+
 
 def test_a_receiver_bound_to_one_address_is_not_reachable_on_another():
     listeners = listen(dict(listen_address="127.0.0.1", listen_port=0))
