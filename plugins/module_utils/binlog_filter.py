@@ -81,12 +81,6 @@ def binlogged(database, binlog_filters):
     return database not in checked["ignore"]
 
 
-def unlogged_databases(databases, binlog_filters):
-    """The names of ``databases`` the server does not write to its binary log, in their order."""
-    checked = check_binlog_filters(binlog_filters)
-    return [name for name in databases if not binlogged(name, checked)]
-
-
 def describe(binlog_filters, variables=None):
     """The filters as text ("binlog_ignore_db: scratch, tmp"), naming each list by ``variables`` (key -> name)."""
     checked = check_binlog_filters(binlog_filters)

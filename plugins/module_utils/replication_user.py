@@ -45,7 +45,6 @@ class Account(NamedTuple):
 # What mariadb-dump needs to copy databases with their views, triggers, routines and events at a GTID position:
 # RELOAD for the read lock of locked_dump, LOCK TABLES for MyISAM-safe dumps, the monitor privilege for the position.
 SEED_PRIVILEGES = ("SELECT", "SHOW VIEW", "TRIGGER", "EVENT", "LOCK TABLES", "RELOAD")
-PURPOSES = ("replication", "seed")
 
 
 def required_privileges(version, purpose="replication"):

@@ -30,10 +30,6 @@ class Graph:
         """True when ``host`` lies on a replication cycle (a ring or a master-master pair)."""
         return len(self.component_of[host]) > 1
 
-    def same_cycle(self, first, second):
-        """True when both hosts lie on one cycle (an edge between them is a ring link)."""
-        return self.in_cycle(first) and second in self.component_of[first]
-
     def reach(self, host):
         """Every host that ``host``'s events arrive at, ``host`` included."""
         if host not in self._reach:

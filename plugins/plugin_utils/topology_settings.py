@@ -191,18 +191,13 @@ def type_conversion_hosts(graph, writable):
 
 # ---------------------------------------------------------------- GTID domains
 
-def origin_of(host, graph, owners):
-    """The domain owner a host takes its domain from: itself, else the first one up its first-listed sources.
-
-    001: "All slaves of this master should have the same gtid_domain_id to allow easy failover".
-    A depth-first search, first-listed source first, with its own stack: a long relay chain does not hit
-    Python's recursion limit.
-    """
-    return _search_component(host, graph, owners, {})
-
-
 def _search_component(host, graph, owners, known):
-    """origin_of(host), taking the origin of hosts already searched from ``known`` (empty: search everything).
+    """The domain owner ``host`` takes its domain from, taking the origin of hosts already searched from ``known``.
+
+    A host's origin is itself when it owns a domain, else the first owner up its first-listed sources (001: "All
+    slaves of this master should have the same gtid_domain_id to allow easy failover"): a depth-first search,
+    first-listed source first, with its own stack, so a long relay chain does not hit Python's recursion limit.
+    With ``known`` empty it searches everything.
 
     Entering a host of another component (one upstream) the search would find what a search from that host
     finds, since nothing it passed through lies upstream of it; or nothing, and then nothing upstream is an owner.
@@ -225,7 +220,7 @@ def _search_component(host, graph, owners, known):
 
 
 def origins(graph, owners):
-    """host -> origin_of(host, graph, owners) for every host, each chain walked once (not once per host on it).
+    """Every host -> the domain owner it takes its domain from; each chain is walked once, not once per host on it.
 
     Outside cycles a host's origin is itself when it owns a domain, else the first origin found up its sources
     in order: the search from its first source has either found one or visited only hosts with none upstream.

@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.binlog_filter import (
     INVENTORY_VARIABLES, binlogged, check_binlog_filters, describe, parse_master_status, same_filters, split_list,
-    unlogged_databases, why_unlogged)
+    why_unlogged)
 
 
 def test_without_filters_every_database_is_logged():
@@ -56,11 +56,6 @@ def test_bad_filters_are_refused_naming_the_key(bad, message):
 def test_database_must_be_a_name():
     with pytest.raises(ValueError, match="non-empty string"):
         binlogged("", {})
-
-
-def test_unlogged_databases_keeps_order():
-    assert unlogged_databases(["tmp", "shop", "scratch"], {"ignore": ["scratch", "tmp"]}) == ["tmp", "scratch"]
-    assert unlogged_databases(["crm", "shop"], {"do": ["shop"]}) == ["crm"]
 
 
 def test_descriptions_name_the_deciding_list():

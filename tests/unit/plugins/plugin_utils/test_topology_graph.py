@@ -9,7 +9,21 @@ import pytest
 
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_graph import Graph, strongly_connected
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_settings import (
-    allocate_unique, domain_owners, offsets_collide, origin_of, origins, stable_number, writer_groups)
+    allocate_unique, domain_owners, offsets_collide, origins, stable_number, writer_groups)
+
+
+def origin_of(host, graph, owners):
+    """The reference origins() must agree with: a plain depth-first search from one host, first-listed source first."""
+    visited, todo = set(), [host]
+    while todo:
+        node = todo.pop()
+        if node in visited:
+            continue
+        if node in owners:
+            return node
+        visited.add(node)
+        todo.extend(reversed(graph.sources_of[node]))
+    return None
 
 
 def test_two_cycles_joined_by_one_edge_stay_two_cycles():
@@ -17,7 +31,7 @@ def test_two_cycles_joined_by_one_edge_stay_two_cycles():
     graph = Graph("abcde", {"a": ["b"], "b": ["a"], "c": ["b", "d"], "d": ["c"], "e": ["d"]})
     assert graph.cycles() == [("a", "b"), ("c", "d")]
     assert not graph.in_cycle("e")
-    assert graph.same_cycle("c", "d") and not graph.same_cycle("b", "c")
+    assert graph.component_of["c"] == graph.component_of["d"] == ("c", "d") and "b" not in graph.component_of["c"]
     assert graph.reach("a") == frozenset("abcde")
     assert graph.ancestors("c") == frozenset("abcd")
     assert graph.replicas_of["b"] == ["a", "c"]
@@ -109,10 +123,11 @@ def test_origins_of_all_hosts_at_once_match_the_search_from_each_host(seed):
     assert origins(graph, owners) == {host: origin_of(host, graph, owners) for host in graph.hosts}
 
 
-def test_origin_of_and_origins_follow_a_chain_deeper_than_the_recursion_limit():
+def test_origins_follow_a_chain_and_a_ring_deeper_than_the_recursion_limit():
     depth = sys.getrecursionlimit() * 3
     hosts = ["h%05d" % index for index in range(depth)]
-    graph = Graph(hosts, {host: [hosts[index - 1]] for index, host in enumerate(hosts) if index})
-    owners = {hosts[0]}
-    assert origin_of(hosts[-1], graph, owners) == hosts[0]
-    assert set(origins(graph, owners).values()) == {hosts[0]}
+    chain = Graph(hosts, {host: [hosts[index - 1]] for index, host in enumerate(hosts) if index})
+    assert set(origins(chain, {hosts[0]}).values()) == {hosts[0]}
+    # One ring: the search from h00000 walks back through half of it, on its own stack.
+    ring = Graph(hosts, {host: [hosts[index - 1]] for index, host in enumerate(hosts)})
+    assert set(origins(ring, {hosts[depth // 2]}).values()) == {hosts[depth // 2]}
