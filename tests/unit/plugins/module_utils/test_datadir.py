@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.datadir import (
-    InstallError, install_copy, is_within, live_server_pid, previous_datadir_path)
+    InstallError, install_copy, is_within, live_server_pid, previous_datadir_path, read_text)
 
 
 def test_previous_datadir_path():
@@ -69,6 +70,10 @@ def test_live_server_pid_names_a_running_server_only(tmp_path):
     shutil.copy(shutil.which("sleep"), server)
     process = subprocess.Popen([str(server), "30"])
     try:
+        comm = "/proc/%d/comm" % process.pid
+        deadline = time.monotonic() + 10
+        while read_text(comm).strip() != "mariadbd" and time.monotonic() < deadline:
+            time.sleep(0.01)  # the child may not have exec'd yet
         (tmp_path / "db.pid").write_text("%d\n" % process.pid)
         assert live_server_pid(str(tmp_path)) == (process.pid, str(tmp_path / "db.pid"))
     finally:
