@@ -29,6 +29,14 @@ description:
     backup, or when O(datadir) is missing. With O(service) it stops and starts the server itself.
 extends_documentation_fragment:
   - replkit.mariadb.mariadb
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
 options:
   staging_dir:
     description:

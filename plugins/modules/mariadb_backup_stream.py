@@ -32,6 +32,15 @@ description:
   - Install the copy with M(replkit.mariadb.mariadb_backup_restore) while the replica's server is stopped.
 extends_documentation_fragment:
   - replkit.mariadb.mariadb
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Check mode validates the options and reports what would happen; nothing is sent or received.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
 options:
   mode:
     description:

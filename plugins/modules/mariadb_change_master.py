@@ -21,6 +21,14 @@ description:
   - To manage all connections of a multi-source replica in one task, use M(replkit.mariadb.mariadb_multisource).
 extends_documentation_fragment:
   - replkit.mariadb.mariadb
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
 options:
   connection_name:
     description:

@@ -26,6 +26,14 @@ description:
   - Names are validated (letters, digits and C(_)); values are always bound, never pasted into SQL.
 extends_documentation_fragment:
   - replkit.mariadb.mariadb
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
 options:
   variables:
     description:

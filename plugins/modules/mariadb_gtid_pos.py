@@ -23,6 +23,14 @@ description:
   - The steps run in this order when several are asked for; only setting O(gtid_slave_pos) changes anything.
 extends_documentation_fragment:
   - replkit.mariadb.mariadb
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
 options:
   gtid_slave_pos:
     description:

@@ -23,6 +23,14 @@ description:
     reports a change.
 extends_documentation_fragment:
   - replkit.mariadb.mariadb
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
 options:
   connections:
     description:

@@ -17,6 +17,15 @@ description:
   - Read-only; never changes anything.
 extends_documentation_fragment:
   - replkit.mariadb.mariadb
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads; it runs the same in check mode.
+  diff_mode:
+    support: N/A
+  platform:
+    platforms: posix
 options:
   connection_name:
     description:

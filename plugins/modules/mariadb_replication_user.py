@@ -25,6 +25,14 @@ description:
     itself is never sent unless it has to change.
 extends_documentation_fragment:
   - replkit.mariadb.mariadb
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
 options:
   name:
     description: The user name of the account, for example C(replkit_repl).

@@ -24,6 +24,16 @@ description:
     returned it.
   - Fails when the seed failed, with the seed's own message, like M(ansible.builtin.async_status) does.
   - Changes nothing, so it never reports a change.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads (also while following); it runs the same in check mode.
+  diff_mode:
+    support: N/A
+  platform:
+    platforms: posix
 options:
   results_file:
     description:
