@@ -76,7 +76,7 @@ INSERT INTO events_nopk (source, n, note, happened)
 SELECT @db, seq % 300, CONCAT('dup ', seq % 300, ' ''x'''), TIMESTAMP'2024-06-01 00:00:00' + INTERVAL (seq % 300) HOUR
 FROM seq_1_to_600;
 
--- The background writer's table (used in the host's seed_writer_table database; empty elsewhere),
+-- The background writer's table (used in the host's test_seed_writer_table database; empty elsewhere),
 -- with an audit trigger that fires on every live write.
 CREATE TABLE orders_live (
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,

@@ -68,7 +68,7 @@ def seed_received(sources_here, hostvars):
     """``{source, database}`` per fixture database a source holds that its connection's filters let through."""
     found = []
     for source in _require_list(sources_here, "seed_sources_here"):
-        for database in hostvars[source["host"]].get("seed_fixture_databases", []):
+        for database in hostvars[source["host"]].get("test_seed_fixture_databases", []):
             if database not in source["ignore"] and (not source["do"] or database in source["do"]):
                 found.append({"source": source["host"], "database": database})
     return found
@@ -78,14 +78,14 @@ def seed_wait_targets(sources_here, hostvars, own_server_id):
     """``{host, position}`` per source whose final gtid_binlog_pos holds entries this node did not write.
 
     This node's own entries never enter its gtid_slave_pos, which is what is waited on. A source without a
-    read (``seed_replication``) has nothing to wait for.
+    read (``test_seed_replication``) has nothing to wait for.
     """
     own_entry = re.compile("^[0-9]+-%s-" % (own_server_id,))
     targets = []
     for source in _require_list(sources_here, "seed_sources_here"):
-        replication = hostvars[source["host"]].get("seed_replication", {"gtid_binlog_pos": ""})
+        replication = hostvars[source["host"]].get("test_seed_replication", {"gtid_binlog_pos": ""})
         if "gtid_binlog_pos" not in replication:
-            raise AnsibleFilterError("seed_wait_targets: %s's seed_replication has no gtid_binlog_pos (its read failed)"
+            raise AnsibleFilterError("seed_wait_targets: %s's test_seed_replication has no gtid_binlog_pos (its read failed)"
                                      % source["host"])
         entries = [entry.strip() for entry in str(replication["gtid_binlog_pos"]).split(",")]
         position = ",".join(entry for entry in entries if entry != "" and not own_entry.match(entry))
@@ -104,14 +104,14 @@ def seed_origin_options(play_hosts, hostvars):
     """``--owner=DATABASE=SERVER_ID`` per fixture database of every node of the play."""
     owners = []
     for host in _require_list(play_hosts, "ansible_play_hosts"):
-        for database in hostvars[host].get("seed_fixture_databases", []):
-            owners.append("%s=%s" % (database, hostvars[host]["seed_replication"]["server_id"]))
+        for database in hostvars[host].get("test_seed_fixture_databases", []):
+            owners.append("%s=%s" % (database, hostvars[host]["test_seed_replication"]["server_id"]))
     return _options("owner", owners)
 
 
 def seed_keepup_options(sources_here, play_hosts, hostvars):
     """``--expect=SOURCE=TABLE`` per source of this node still in the play (failed ones are not waited for)."""
-    return _options("expect", ["%s=%s" % (source["host"], hostvars[source["host"]]["seed_keepup_table"])
+    return _options("expect", ["%s=%s" % (source["host"], hostvars[source["host"]]["test_seed_keepup_table"])
                                for source in _require_list(sources_here, "seed_sources_here")
                                if source["host"] in play_hosts])
 
@@ -145,7 +145,7 @@ def _received_problems(here, received, hostvars, snapshot):
     problems = []
     for entry in received:
         database, source = entry["database"], entry["source"]
-        there = hostvars[source].get("seed_snapshot", {"databases": {}})["databases"].get(database, "unknown")
+        there = hostvars[source].get("test_seed_snapshot", {"databases": {}})["databases"].get(database, "unknown")
         mine = snapshot["databases"][database]
         if there == "unknown":
             problems.append("%s: cannot compare %s with its source %s, which failed before its snapshot"
@@ -238,7 +238,7 @@ def seed_problems(here, checks):
                                    checks["hostvars"], snapshot)
     problems += _fixture_problems(here, snapshot, list(checks["own_databases"]))
     # A mariadb_backup copy is the whole source server, mysql.user included: such a node names the
-    # source's marker in seed_expected_markers.
+    # source's marker in test_seed_expected_markers.
     if snapshot["markers"] != checks["expected_markers"]:
         problems.append(("%s: mysql.user has marker users for %s, expected %s:"
                          " a seed copied another node's system tables over this node's")

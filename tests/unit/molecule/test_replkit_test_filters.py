@@ -39,11 +39,11 @@ def test_sources_here_refuses_a_string():
         expectations.seed_sources_here("a")
 
 
-HOSTVARS = {"a": {"seed_fixture_databases": ["x", "y", "z"],
-                  "seed_replication": {"gtid_binlog_pos": "1-11-5, 2-22-9,,3-33-1", "server_id": 11},
-                  "seed_keepup_table": "x.replkit_keepup"},
-            "b": {"seed_replication": {"gtid_binlog_pos": "", "server_id": 22},
-                  "seed_keepup_table": "replkit_seed_check.replkit_keepup"},
+HOSTVARS = {"a": {"test_seed_fixture_databases": ["x", "y", "z"],
+                  "test_seed_replication": {"gtid_binlog_pos": "1-11-5, 2-22-9,,3-33-1", "server_id": 11},
+                  "test_seed_keepup_table": "x.replkit_keepup"},
+            "b": {"test_seed_replication": {"gtid_binlog_pos": "", "server_id": 22},
+                  "test_seed_keepup_table": "replkit_seed_check.replkit_keepup"},
             "c": {}}
 
 
@@ -64,8 +64,8 @@ def test_wait_targets_leave_out_this_nodes_own_entries_and_sources_with_nothing_
 
 
 def test_wait_targets_refuse_a_failed_read_of_a_source():
-    with pytest.raises(AnsibleFilterError, match="a's seed_replication has no gtid_binlog_pos"):
-        expectations.seed_wait_targets([{"host": "a"}], {"a": {"seed_replication": {"failed": True}}}, 1)
+    with pytest.raises(AnsibleFilterError, match="a's test_seed_replication has no gtid_binlog_pos"):
+        expectations.seed_wait_targets([{"host": "a"}], {"a": {"test_seed_replication": {"failed": True}}}, 1)
 
 
 # ---------------------------------------------------------------- seed_check.py command lines
@@ -103,7 +103,7 @@ SOURCE_SNAPSHOT = {"databases": {"shop": database({"items": {"rows": 5, "checksu
 SNAPSHOT = {"databases": {"shop": copy.deepcopy(SOURCE_SNAPSHOT["databases"]["shop"]), "empty": None, "gone": None,
                           "mine": database({"m": {"rows": 1, "checksum": 1}}, {"m": 1})},
             "markers": ["r"]}
-HOSTVARS_SEEDED = {"s": {"seed_snapshot": SOURCE_SNAPSHOT}, "t": {}}
+HOSTVARS_SEEDED = {"s": {"test_seed_snapshot": SOURCE_SNAPSHOT}, "t": {}}
 RECEIVED = [{"source": "s", "database": "shop"}, {"source": "s", "database": "empty"},
             {"source": "t", "database": "gone"}]
 
