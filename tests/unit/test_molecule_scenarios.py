@@ -1,6 +1,6 @@
 """The Molecule scenarios stay short overrides of one lab: each molecule.yml declares the lab's node once and its
 platforms only add what differs (name, network), and the test variables the scenarios set are named test_ or are
-the collection's own variables, with what they all share set once (molecule/resources/inventory.yml)."""
+the collection's own variables, with what they all share set once (molecule/resources/inventory/shared.yml)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(path.parent.name for path in (REPO / "molecule").glob("*/molecule.yml"))
-SHARED_INVENTORY = REPO / "molecule" / "resources" / "inventory.yml"
+SHARED_INVENTORY = REPO / "molecule" / "resources" / "inventory" / "shared.yml"
 
 # The lab's node: a Debian container built by lab/images/build.sh with systemd as PID 1.
 NODE = {
@@ -113,7 +113,7 @@ def test_a_scenario_does_not_repeat_a_shared_value(name):
     shared = shared_variables()
     repeated = ["%s: %s" % (where, variable) for where, variable, value in set_variables(name)
                 if variable in shared and value == shared[variable]]
-    assert repeated == [], "molecule/resources/inventory.yml sets it for every scenario already"
+    assert repeated == [], "molecule/resources/inventory/shared.yml sets it for every scenario already"
 
 
 def test_every_scenario_gets_the_shared_inventory():
