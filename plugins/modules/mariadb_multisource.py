@@ -24,13 +24,7 @@ description:
 extends_documentation_fragment:
   - replkit.mariadb.mariadb
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: posix
+  - replkit.mariadb.attributes
 options:
   connections:
     description:

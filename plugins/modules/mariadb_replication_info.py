@@ -18,14 +18,7 @@ description:
 extends_documentation_fragment:
   - replkit.mariadb.mariadb
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module only reads; it runs the same in check mode.
-  diff_mode:
-    support: N/A
-  platform:
-    platforms: posix
+  - replkit.mariadb.attributes.read_only
 options:
   connection_name:
     description:

@@ -26,14 +26,7 @@ description:
   - Changes nothing, so it never reports a change.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module only reads (also while following); it runs the same in check mode.
-  diff_mode:
-    support: N/A
-  platform:
-    platforms: posix
+  - replkit.mariadb.attributes.read_only
 options:
   results_file:
     description:

@@ -97,7 +97,7 @@ def shared_variables():
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_a_scenario_sets_only_test_variables_and_the_collections_own(name):
     known = collection_variables()
-    strays = ["%s: %s" % (where, variable) for where, variable, _ in set_variables(name)
+    strays = ["%s: %s" % (where, variable) for where, variable, _value in set_variables(name)
               if not variable.startswith(("test_", "ansible_")) and variable not in known]
     assert strays == [], "prefix test variables with test_, so none reads like a role's variable"
 
