@@ -114,6 +114,18 @@ class MariaDBInstance:
         finally:
             conn.close()
 
+    def run_unlogged(self, *statements: str) -> None:
+        """Run statements in one session without writing them to the binary log (sql_log_bin = 0): set-up or a
+        planted difference that must stay on this server alone."""
+        conn = self.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SET SESSION sql_log_bin = 0")
+                for statement in statements:
+                    cur.execute(statement)
+        finally:
+            conn.close()
+
     def scalar(self, sql: str, params=None):
         rows = self.query(sql, params)
         return next(iter(rows[0].values())) if rows else None

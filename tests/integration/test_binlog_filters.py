@@ -23,6 +23,14 @@ def wire(replica, source, name="src"):
     assert wait_for(lambda: connection_running(replica, name))
 
 
+def same_empty_tables(databases, columns):
+    """CREATE statements for a table t (columns) in each database."""
+    statements = []
+    for database in databases:
+        statements += [f"CREATE DATABASE {database}", f"CREATE TABLE {database}.t ({columns})"]
+    return statements
+
+
 def caught_up(replica, source):
     position = source.scalar("SELECT @@gtid_binlog_pos")
     return wait_for(lambda: replica.scalar("SELECT @@gtid_slave_pos") == position)
@@ -33,13 +41,7 @@ def test_an_ignored_database_never_reaches_the_replica(mariadb_lab, run_module):
     (replica,) = mariadb_lab.start(1)
     # The same empty tables on both sides, made on each server without its binary log.
     for server in (source, replica):
-        connection = server.connect()
-        with connection.cursor() as cursor:
-            cursor.execute("SET SESSION sql_log_bin = 0")
-            for database in ("app", "scratch"):
-                cursor.execute(f"CREATE DATABASE {database}")
-                cursor.execute(f"CREATE TABLE {database}.t (id INT PRIMARY KEY, note VARCHAR(40))")
-        connection.close()
+        server.run_unlogged(*same_empty_tables(("app", "scratch"), "id INT PRIMARY KEY, note VARCHAR(40)"))
     wire(replica, source)
 
     connection = source.connect()
@@ -85,13 +87,7 @@ def test_binlog_do_db_is_reported_and_logs_only_its_databases(mariadb_lab, run_m
     (source,) = mariadb_lab.start(1, extra_options=["--binlog-do-db=app"])
     (replica,) = mariadb_lab.start(1)
     for server in (source, replica):
-        connection = server.connect()
-        with connection.cursor() as cursor:
-            cursor.execute("SET SESSION sql_log_bin = 0")
-            for database in ("app", "other"):
-                cursor.execute(f"CREATE DATABASE {database}")
-                cursor.execute(f"CREATE TABLE {database}.t (id INT PRIMARY KEY)")
-        connection.close()
+        server.run_unlogged(*same_empty_tables(("app", "other"), "id INT PRIMARY KEY"))
     wire(replica, source)
     source.query("INSERT INTO other.t VALUES (1)")
     source.query("INSERT INTO app.t VALUES (1)")

@@ -236,8 +236,7 @@ def test_forced_reseed_stops_the_running_connection_and_resumes_exactly(pair, ru
     assert not first["failed"], first
     wire(replica, source)
     # Damage the replica's copy (unlogged, as a local mistake would be): the forced seed must repair it.
-    replica.query("SET SESSION sql_log_bin = 0")
-    replica.query("DELETE FROM shop.items WHERE id <= 100")
+    replica.run_unlogged("DELETE FROM shop.items WHERE id <= 100")
     writer = Writer(source)
     writer.start()
     forced = run_module("mariadb_seed", seed_args(source, replica, force=True, stop_connection="src"))

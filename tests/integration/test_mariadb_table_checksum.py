@@ -140,13 +140,9 @@ def test_equal_data_under_writes_then_planted_differences(pair, run_module):
         assert rows_seen >= 3 * ORDERS + EXTRA
 
         # Plant differences on the replica only.
-        conn = replica.connect()
-        with conn.cursor() as cursor:
-            cursor.execute("SET SESSION sql_log_bin = 0")
-            cursor.execute("UPDATE app.orders SET note = 'planted' WHERE id = 1234")
-            cursor.execute("DELETE FROM app.`line``items` WHERE order_id = 42 AND line_no = 2")
-            cursor.execute("DROP TABLE app.extra")
-        conn.close()
+        replica.run_unlogged("UPDATE app.orders SET note = 'planted' WHERE id = 1234",
+                             "DELETE FROM app.`line``items` WHERE order_id = 42 AND line_no = 2",
+                             "DROP TABLE app.extra")
         found = []
         for start in range(0, len(cut["chunks"]), 8):
             found += compare_batch(run_module, source, replica, cut["chunks"][start:start + 8])[1]["differences"]
