@@ -63,22 +63,20 @@ def with_heartbeat(cursor, row, params):
     return dict(row, Slave_heartbeat_period=read_heartbeat_period(cursor, row.get("Connection_name") or ""))
 
 
+# Returned key -> the status row's column, for the parts of a status worth returning.
+COMPACT_STATUS_COLUMNS = (
+    ("primary_host", "Master_Host"), ("primary_port", "Master_Port"), ("primary_user", "Master_User"),
+    ("using_gtid", "Using_Gtid"), ("io_running", "Slave_IO_Running"), ("sql_running", "Slave_SQL_Running"),
+    ("seconds_behind_primary", "Seconds_Behind_Master"), ("gtid_io_pos", "Gtid_IO_Pos"),
+    ("last_io_errno", "Last_IO_Errno"), ("last_io_error", "Last_IO_Error"),
+    ("last_sql_errno", "Last_SQL_Errno"), ("last_sql_error", "Last_SQL_Error"),
+)
+
+
 def compact_status(row):
     """The parts of a status row worth returning; {} when the connection does not exist."""
     if row is None:
         return {}
-    return dict(
-        connection_name=row.get("Connection_name") or "",
-        primary_host=row.get("Master_Host"),
-        primary_port=row.get("Master_Port"),
-        primary_user=row.get("Master_User"),
-        using_gtid=row.get("Using_Gtid"),
-        io_running=row.get("Slave_IO_Running"),
-        sql_running=row.get("Slave_SQL_Running"),
-        seconds_behind_primary=row.get("Seconds_Behind_Master"),
-        gtid_io_pos=row.get("Gtid_IO_Pos"),
-        last_io_errno=row.get("Last_IO_Errno"),
-        last_io_error=row.get("Last_IO_Error"),
-        last_sql_errno=row.get("Last_SQL_Errno"),
-        last_sql_error=row.get("Last_SQL_Error"),
-    )
+    status = dict(connection_name=row.get("Connection_name") or "")
+    status.update((key, row.get(column)) for key, column in COMPACT_STATUS_COLUMNS)
+    return status

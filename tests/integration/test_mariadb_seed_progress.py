@@ -94,18 +94,27 @@ PLAYBOOK = """
 
 
 # The seed role's progress.yml following a job that reports 1 MiB more every second for 7 s.
-ROLE_PLAYBOOK = """
-- name: Follow a long job as the seed role does
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  vars:
-    seed_progress_file: {progress}
-    seed_progress_label: db2 <- db1
-    seed_progress_interval: 1
-    seed_timeout: 60
-  tasks:
-    - name: Start a job that reports progress for 7 s
+def follow_play(name, label, timeout):
+    """The head of a playbook that follows a job as the seed role does (a format template: {progress})."""
+    return ("- name: %s\n  hosts: localhost\n  connection: local\n  gather_facts: false\n  vars:\n"
+            "    seed_progress_file: {progress}\n    seed_progress_label: %s\n    seed_progress_interval: 1\n"
+            "    seed_timeout: %d\n  tasks:\n" % (name, label, timeout))
+
+
+# The role's progress.yml, then the result saved where the test reads it ({saved}: an expression).
+FOLLOW_AND_SAVE = """
+    - name: Follow the job
+      ansible.builtin.include_tasks: {{progress_tasks}}
+
+    - name: Save the result
+      ansible.builtin.copy:
+        content: "{{{{{{{{ {saved} | to_json }}}}}}}}"
+        dest: {{out}}
+        mode: "0600"
+"""
+
+
+ROLE_PLAYBOOK = follow_play("Follow a long job as the seed role does", "db2 <- db1", 60) + """    - name: Start a job that reports progress for 7 s
       ansible.builtin.shell: |
         for step in 1 2 3 4 5 6 7; do
           record='{{"phase": "streaming", "bytes": %d, "seconds": %d, "rate_mb_s": 2.0}}'
@@ -119,16 +128,7 @@ ROLE_PLAYBOOK = """
       poll: 0
       register: seed_job
       changed_when: true
-
-    - name: Follow it
-      ansible.builtin.include_tasks: {progress_tasks}
-
-    - name: Save the job's result
-      ansible.builtin.copy:
-        content: "{{{{ dict(job=seed_wait.job, jid=seed_job.ansible_job_id) | to_json }}}}"
-        dest: {out}
-        mode: "0600"
-"""
+""" + FOLLOW_AND_SAVE.format(saved="dict(job=seed_wait.job, jid=seed_job.ansible_job_id)")
 
 
 def run_playbook(tmp_path, text, extra_vars=None):
@@ -244,18 +244,7 @@ def test_following_stops_after_its_timeout_naming_host_and_job(tmp_path):
 
 # A real seed (mariadb_seed, consistent_dump) from the lab's source into its replica, as the seed role's
 # dump.yml starts it, followed by the role's own progress.yml.
-SEED_PLAYBOOK = """
-- name: Seed a replica and follow it as the seed role does
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  vars:
-    seed_progress_file: {progress}
-    seed_progress_label: replica <- source
-    seed_progress_interval: 1
-    seed_timeout: 120
-  tasks:
-    - name: Copy the source's databases into the replica
+SEED_PLAYBOOK = follow_play("Seed a replica and follow it as the seed role does", "replica <- source", 120) + """    - name: Copy the source's databases into the replica
       replkit.mariadb.mariadb_seed:
         login_host: 127.0.0.1
         login_port: {replica_port}
@@ -270,16 +259,7 @@ SEED_PLAYBOOK = """
       async: "{{{{ seed_timeout | int }}}}"
       poll: 0
       register: seed_job
-
-    - name: Follow the copy
-      ansible.builtin.include_tasks: {progress_tasks}
-
-    - name: Save the seed's result
-      ansible.builtin.copy:
-        content: "{{{{ seed_wait | to_json }}}}"
-        dest: {out}
-        mode: "0600"
-"""
+""" + FOLLOW_AND_SAVE.format(saved="seed_wait")
 
 
 @pytest.fixture

@@ -12,17 +12,17 @@ from ansible_collections.replkit.mariadb.plugins.plugin_utils.topology_settings 
     allocate_unique, domain_owners, offsets_collide, origins, stable_number, writer_groups)
 
 
-def origin_of(host, graph, owners):
-    """The reference origins() must agree with: a plain depth-first search from one host, first-listed source first."""
-    visited, todo = set(), [host]
-    while todo:
-        node = todo.pop()
-        if node in visited:
-            continue
-        if node in owners:
-            return node
-        visited.add(node)
-        todo.extend(reversed(graph.sources_of[node]))
+def origin_of(host, graph, owners, seen=None):
+    """The reference origins() must agree with: a plain recursive depth-first search from one host, first-listed
+    source first (the random graphs below are small, so recursion is safe here)."""
+    seen = set() if seen is None else seen
+    if host in owners:
+        return host
+    seen.add(host)
+    for source in graph.sources_of[host]:
+        found = None if source in seen else origin_of(source, graph, owners, seen)
+        if found is not None:
+            return found
     return None
 
 
