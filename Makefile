@@ -3,6 +3,7 @@
 #   make demo       converge the multi-source aggregator lab and show its replication
 #   make benchmark  converge timings;  make benchmark-seed [SIZE_MB=1024]  seeding methods
 #   make benchmark-checksum [SIZE_MB=1024]  the data checksum against CHECKSUM TABLE, under writes
+#   make unit-matrix  the unit tests on ansible-core 2.16, 2.17 and 2.18 as well
 # Layers: make unit | sanity | lint | integration | images | molecule SCENARIO=lab [SUITE=bookworm]
 
 SHELL := /bin/bash
@@ -26,7 +27,7 @@ SCENARIO ?= lab
 SANITY_ROOT := $(CURDIR)/.cache/sanity/ansible_collections/replkit/mariadb
 PYTEST := $(CURDIR)/lab/pytest-strict.sh
 
-.PHONY: help setup test unit sanity lint build integration images molecule molecule-all demo demo-down benchmark \
+.PHONY: help setup test unit unit-matrix sanity lint build integration images molecule molecule-all demo demo-down benchmark \
         benchmark-seed benchmark-checksum clean
 
 help:
@@ -40,6 +41,10 @@ test: setup
 
 unit: setup
 	$(PYTEST) tests/unit
+
+# The unit tests on ansible-core 2.16, 2.17 and 2.18 too (not part of make test yet).
+unit-matrix: setup
+	lab/unit-matrix.sh
 
 integration: setup
 	$(PYTEST) tests/integration

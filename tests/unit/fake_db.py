@@ -14,7 +14,20 @@ from unittest import mock
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core before 2.19: modules read their arguments from basic._ANSIBLE_ARGS
+    import contextlib
+
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+
+    @contextlib.contextmanager
+    def patch_module_args(args=None):
+        """ansible-core 2.19's patch_module_args, for the older versions the collection supports."""
+        payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args or {}}))
+        with mock.patch.object(basic, "_ANSIBLE_ARGS", payload):
+            yield
 
 
 @dataclass
