@@ -244,7 +244,8 @@ def test_following_stops_after_its_timeout_naming_host_and_job(tmp_path):
 
 # A real seed (mariadb_seed, consistent_dump) from the lab's source into its replica, as the seed role's
 # dump.yml starts it, followed by the role's own progress.yml.
-SEED_PLAYBOOK = follow_play("Seed a replica and follow it as the seed role does", "replica <- source", 120) + """    - name: Copy the source's databases into the replica
+SEED_PLAYBOOK = follow_play("Seed a replica and follow it as the seed role does", "replica <- source", 120) + """
+    - name: Copy the source's databases into the replica
       replkit.mariadb.mariadb_seed:
         login_host: 127.0.0.1
         login_port: {replica_port}
