@@ -274,6 +274,66 @@ def writer_count_sql(tables, run):
             % counted)
 
 
+# ---------------------------------------------------------------- day-2 operations (day2.yml)
+
+STEP_EXTRA_VARS = {"candidate": "mariadb_candidate", "failed": "mariadb_failed_host", "host": "mariadb_rejoin_host",
+                   "accept_errant": "mariadb_rejoin_accept_errant"}
+
+
+def day2_extra_vars(step, change_file):
+    """The -e arguments of one operation step; switchover and failover also write their inventory change."""
+    _require_mapping(step, "a day-2 step")
+    arguments = []
+    for key, variable in STEP_EXTRA_VARS.items():
+        if key in step:
+            value = step[key]
+            arguments.append("--extra-vars=%s=%s" % (variable, str(value).lower() if isinstance(value, bool) else value))
+    if step.get("operation") in ("switchover", "failover"):
+        arguments.append("--extra-vars=mariadb_operation_change_file=%s" % change_file)
+    return arguments
+
+
+def day2_report_lines(stdout):
+    """The lines of an operation's report (its last debug message), or its last lines when there is none."""
+    lines = str(stdout).splitlines()
+    start = max((index for index, line in enumerate(lines) if '"msg": [' in line), default=None)
+    if start is None:
+        return lines[-15:]
+    end = next((index for index in range(start, len(lines)) if lines[index].strip() == "]"), len(lines))
+    return [line.strip().rstrip(",").strip('"') for line in lines[start + 1:end]]
+
+
+def recap_changed(stdout):
+    """The sum of changed= over the hosts of a PLAY RECAP."""
+    return sum(int(found) for found in re.findall(r"\bchanged=(\d+)", str(stdout).split("PLAY RECAP")[-1]))
+
+
+def follow_writer_report(count, rows_by_host):
+    """Every acknowledged number of files/follow_writer.py on every node exactly once (``n count`` lines)."""
+    _require_mapping(count, "the writer's count")
+    committed = set(count["committed"])
+    uncertain = set(count["uncertain"])
+    problems = []
+    if not count.get("done"):
+        problems.append("the writer did not finish")
+    if not committed:
+        problems.append("the writer committed nothing")
+    for host, lines in sorted(rows_by_host.items()):
+        rows = {}
+        for line in lines:
+            number, copies = line.split()
+            rows[int(number)] = int(copies)
+        missing = sorted(committed - set(rows))
+        twice = sorted(number for number, copies in rows.items() if copies > 1)
+        unknown = sorted(set(rows) - committed - uncertain)
+        for what, numbers in (("acknowledged rows missing", missing), ("rows held more than once", twice),
+                              ("rows the writer never wrote", unknown)):
+            if numbers:
+                problems.append("%s: %d %s: %s" % (host, len(numbers), what, numbers[:20]))
+    return {"problems": problems, "committed": len(committed), "longest_gap": round(count["longest_gap"], 3),
+            "switches": len(count["switches"]) - 1}
+
+
 class FilterModule:
     """The Molecule scenarios' expectations."""
 
@@ -282,4 +342,6 @@ class FilterModule:
                 "seed_wait_targets": seed_wait_targets, "seed_snapshot_options": seed_snapshot_options,
                 "seed_origin_options": seed_origin_options, "seed_keepup_options": seed_keepup_options,
                 "seed_problems": seed_problems, "checksum_groups": checksum_groups,
-                "writer_rows_sql": writer_rows_sql, "writer_count_sql": writer_count_sql}
+                "writer_rows_sql": writer_rows_sql, "writer_count_sql": writer_count_sql,
+                "day2_extra_vars": day2_extra_vars, "day2_report_lines": day2_report_lines,
+                "recap_changed": recap_changed, "follow_writer_report": follow_writer_report}

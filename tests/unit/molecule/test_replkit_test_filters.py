@@ -17,7 +17,8 @@ SPEC.loader.exec_module(expectations)
 
 def test_every_filter_is_registered_under_its_function_name():
     filters = expectations.FilterModule().filters()
-    assert sorted(filters) == ["checksum_groups", "seed_keepup_options", "seed_origin_options", "seed_problems",
+    assert sorted(filters) == ["checksum_groups", "day2_extra_vars", "day2_report_lines", "follow_writer_report",
+                               "recap_changed", "seed_keepup_options", "seed_origin_options", "seed_problems",
                                "seed_received", "seed_snapshot_options", "seed_sources_here", "seed_wait_targets",
                                "writer_count_sql", "writer_rows_sql"]
     assert all(function is getattr(expectations, name) for name, function in filters.items())
@@ -225,3 +226,32 @@ def test_writer_count_sql_counts_this_run_over_every_table():
         "SELECT IFNULL(GROUP_CONCAT(CONCAT(writer, ':', rows_of_writer) ORDER BY writer), '') FROM ("
         "SELECT writer, COUNT(*) AS rows_of_writer FROM a.shared WHERE run = 'R' GROUP BY writer UNION ALL "
         "SELECT writer, COUNT(*) AS rows_of_writer FROM b.shared WHERE run = 'R' GROUP BY writer) AS counted")
+
+
+# ---------------------------------------------------------------- day-2 operations (day2.yml)
+
+def test_day2_extra_vars_name_the_playbooks_variables_and_the_change_file():
+    assert expectations.day2_extra_vars({"operation": "switchover", "candidate": "db-b"}, "/w/c.yml") == [
+        "--extra-vars=mariadb_candidate=db-b", "--extra-vars=mariadb_operation_change_file=/w/c.yml"]
+    assert expectations.day2_extra_vars({"operation": "rejoin", "host": "db-a", "accept_errant": True}, "/c") == [
+        "--extra-vars=mariadb_rejoin_host=db-a", "--extra-vars=mariadb_rejoin_accept_errant=true"]
+
+
+def test_recap_changed_sums_the_last_recap():
+    out = "PLAY RECAP\na : ok=3 changed=2 x\nPLAY RECAP ***\na : ok=5 changed=0 f\nb : ok=5 changed=1 f\n"
+    assert expectations.recap_changed(out) == 1
+
+
+def test_day2_report_lines_are_the_last_debug_message():
+    out = 'TASK\nok: [a] => {\n    "msg": [\n        "switchover: b took over",\n        "  a:"\n    ]\n}\n'
+    assert expectations.day2_report_lines(out) == ["switchover: b took over", "  a:"]
+
+
+def test_the_writer_report_finds_missing_duplicated_and_unknown_rows():
+    count = {"committed": [1, 2, 3], "uncertain": [4], "longest_gap": 0.1234, "switches": [{}, {}], "done": True}
+    report = expectations.follow_writer_report(count, {"a": ["1 1", "2 1", "3 1", "4 1"], "b": ["1 2", "3 1", "9 1"]})
+    assert report["problems"] == ["b: 1 acknowledged rows missing: [2]", "b: 1 rows held more than once: [1]",
+                                  "b: 1 rows the writer never wrote: [9]"]
+    assert report["longest_gap"] == 0.123 and report["switches"] == 1
+    clean = expectations.follow_writer_report(count, {"a": ["1 1", "2 1", "3 1"]})
+    assert clean["problems"] == []
