@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.replkit.mariadb.plugins.plugin_utils.connection_state import (
-    connections_not_ready as not_ready_lines, connections_renamed as renamed_lines)
+    PURGE_MODES, connections_left_alone as left_alone_lines, connections_not_ready as not_ready_lines,
+    connections_renamed as renamed_lines, purge_mode as purge_mode_of)
 
 
 def _planned(filter_name, planned):
@@ -53,8 +54,34 @@ def connections_renamed(planned, status):
                          _status_rows("connections_renamed", status, rows_required=True))
 
 
+def purge_mode(value):
+    """managed, all or none for a topology_purge value (true and false: all and none)."""
+    try:
+        return purge_mode_of(value)
+    except ValueError as exc:
+        raise AnsibleFilterError("purge_mode: %s" % exc) from None
+
+
+def connections_left_alone(unmanaged, mode, replication_user):
+    """One line per unlisted connection the wiring left in place, saying why."""
+    rows = None
+    if unmanaged is not None and not isinstance(unmanaged, (str, bytes, Mapping)) and hasattr(unmanaged, "__iter__"):
+        rows = list(unmanaged)
+    if rows is None or not all(isinstance(row, Mapping) for row in rows):
+        raise AnsibleFilterError("connections_left_alone expects the unmanaged_connections list of a "
+                                 "mariadb_multisource result as input, got %r" % (unmanaged,))
+    if mode not in PURGE_MODES:
+        raise AnsibleFilterError("connections_left_alone expects the purge mode (one of %s) as its first argument, "
+                                 "got %r" % (", ".join(PURGE_MODES), mode))
+    if not isinstance(replication_user, str):
+        raise AnsibleFilterError("connections_left_alone expects the replication user (mariadb_replication_user) as "
+                                 "its second argument, got %r" % (replication_user,))
+    return left_alone_lines(rows, mode, replication_user)
+
+
 class FilterModule:
     """replkit.mariadb connection state filters."""
 
     def filters(self):
-        return {"connections_not_ready": connections_not_ready, "connections_renamed": connections_renamed}
+        return {"connections_not_ready": connections_not_ready, "connections_renamed": connections_renamed,
+                "purge_mode": purge_mode, "connections_left_alone": connections_left_alone}

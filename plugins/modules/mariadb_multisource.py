@@ -12,7 +12,9 @@ version_added: 0.1.0
 author: replkit.mariadb contributors (@replkit)
 description:
   - Brings the named replication connections of one replica to the list given in O(connections) -
-    adds missing connections, changes only the options that differ, and with O(purge) removes connections not listed.
+    adds missing connections, changes only the options that differ, and with O(purge) removes connections not listed
+    (with O(purge_user), only those made with that replication account - the connections a tool created, not the ones
+    made by hand).
   - Every connection is compared like M(replkit.mariadb.mariadb_change_master) compares one; a connection that needs a
     change is stopped, changed and (when it ran, or O(state=started)) started again. Unchanged connections are not
     touched.
@@ -139,11 +141,28 @@ options:
   purge:
     description:
       - When V(true), named connections that O(connections) does not list are stopped and removed with
-        C(RESET SLAVE 'name' ALL).
+        C(RESET SLAVE 'name' ALL) - all of them, or with O(purge_user) only those that log in to their source as that
+        user.
+      - C(RESET SLAVE 'name' ALL) removes that connection's settings and relay logs only. C(gtid_slave_pos), which
+        holds the applied position of every GTID domain for all connections, is never changed, so the other
+        connections, and a connection created later for the same domain, go on from where they were.
       - The default connection (empty name) is never purged; remove it with M(replkit.mariadb.mariadb_change_master)
         and O(replkit.mariadb.mariadb_change_master#module:state=absent).
+      - The unlisted connections left in place are returned in RV(unmanaged_connections).
     type: bool
     default: false
+  purge_user:
+    description:
+      - With O(purge=true), only unlisted named connections whose replication user (C(Master_User) in
+        C(SHOW ALL SLAVES STATUS)) is exactly this user are removed; unlisted connections of any other user are left
+        alone and returned in RV(unmanaged_connections).
+      - Meant for the account a tool wires every connection with (the C(replkit.mariadb.topology) role passes
+        C(mariadb_replication_user)) - the connections it created go when it no longer lists them, connections made
+        by hand with another account stay. A connection made by hand with this very account counts as the tool's and
+        is removed.
+      - Compared exactly, case included, as MariaDB compares user names. Must not be empty. No effect without
+        O(purge=true).
+    type: str
   state:
     description:
       - V(started) makes every listed connection run at the end - with one C(START ALL SLAVES) when several need a
@@ -214,6 +233,25 @@ EXAMPLES = r"""
     login_user: admin
     login_password: "{{ admin_password }}"
 
+- name: Remove only the connections made with the account repl that are no longer listed; keep hand-made ones
+  replkit.mariadb.mariadb_multisource:
+    connections:
+      - name: db1
+        primary_host: db1.example.com
+        primary_user: repl
+        primary_password: "{{ repl_password }}"
+        primary_use_gtid: slave_pos
+    purge: true
+    purge_user: repl
+    login_user: admin
+    login_password: "{{ admin_password }}"
+  register: wiring
+
+- name: Name the connections that were left alone
+  ansible.builtin.debug:
+    msg: "{{ wiring.unmanaged_connections | map(attribute='name') | list }}"
+  when: wiring.unmanaged_connections | length > 0
+
 - name: Skip the one event that stopped connection db2 with a duplicate-key error
   replkit.mariadb.mariadb_multisource:
     connections:
@@ -244,6 +282,16 @@ connections:
   elements: dict
   sample: [{"name": "db1", "action": "created", "changed": true, "options": {"primary_host": "db1.example.com"},
             "status": {"connection_name": "db1", "io_running": "Yes", "sql_running": "Yes"}}]
+unmanaged_connections:
+  description:
+    - The connections of the replica that O(connections) does not list and that the task leaves in place - every
+      unlisted one without O(purge); with O(purge), the default connection and, with O(purge_user), those of other
+      users. Nothing is done to them (none is stopped or started).
+    - Each with C(name), C(primary_host), C(primary_port) and C(primary_user), as the task found them.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "reporting", "primary_host": "olap.example.com", "primary_port": 3306, "primary_user": "etl"}]
 skipped_events:
   description: The connection and count of O(skip_events), when it was given.
   returned: when O(skip_events) is set
@@ -275,6 +323,7 @@ def argument_spec():
         connections=dict(type="list", elements="dict", required=True,
                          options=dict(name=dict(type="str", required=True), **change_master_argument_spec())),
         purge=dict(type="bool", default=False),
+        purge_user=dict(type="str"),
         state=dict(type="str", choices=["started", "present"], default="started"),
         update_password=dict(type="str", choices=["on_change", "on_create", "always"], default="on_change", no_log=False),
         skip_events=dict(type="dict", options=dict(connection=dict(type="str", required=True),
@@ -309,6 +358,9 @@ def input_errors(params, server_version=None):
                 errors.append("%s and connections[%d] both replicate from %s:%s; MariaDB allows one connection per "
                               "source. Remove one of them." % (label(index, entry), sources[source], *source))
             sources.setdefault(source, index)
+    if params.get("purge_user") == "":
+        errors.append("purge_user is empty; give the replication user whose unlisted connections purge removes, or "
+                      "leave purge_user out to purge every unlisted named connection.")
     skip = params.get("skip_events")
     if skip and not 1 <= skip["count"] <= MAX_SKIP:
         errors.append("skip_events.count must be between 1 and %d, got %s." % (MAX_SKIP, skip["count"]))
@@ -325,12 +377,39 @@ class Plan:
         self.statements = []
 
 
+def purged(params, row):
+    """Whether purge removes this unlisted connection: a named one, and with purge_user only that user's."""
+    if not params["purge"] or not row.get("Connection_name"):
+        return False
+    return params.get("purge_user") is None or row.get("Master_User") == params["purge_user"]
+
+
+def kept_reason(params, row):
+    """Why an unlisted connection stays, for the message that refuses a second connection to its source."""
+    if not row.get("Connection_name"):
+        return "purge never removes the default connection; remove it with mariadb_change_master state=absent"
+    if not params["purge"]:
+        return "set purge to remove it"
+    return "purge leaves it: its primary_user %r is not purge_user %r; remove it yourself if it is not needed" % (
+        row.get("Master_User"), params["purge_user"])
+
+
+def split_unlisted(params, rows):
+    """(removed plans, kept rows): the unlisted connections purge removes, and those it leaves in place."""
+    listed = {entry["name"].lower() for entry in params["connections"]}
+    unlisted = [row for row in rows if (row.get("Connection_name") or "").lower() not in listed]
+    removed = [Plan(row["Connection_name"], row, action="removed") for row in unlisted if purged(params, row)]
+    return removed, [row for row in unlisted if not purged(params, row)]
+
+
 def plan_connections(module, cursor, rows):
-    """The plans of the listed and the purged connections; fails, with nothing changed, on any problem."""
+    """The plans of the listed and purged connections, the rows not purged and the unlisted rows kept.
+
+    Fails, with nothing changed, on any problem.
+    """
     params = module.params
     listed = {entry["name"].lower() for entry in params["connections"]}
-    removed = [Plan(row.get("Connection_name") or "", row, action="removed") for row in rows
-               if params["purge"] and row.get("Connection_name") and row["Connection_name"].lower() not in listed]
+    removed, kept = split_unlisted(params, rows)
     removed_names = {plan.name.lower() for plan in removed}
     remaining_rows = [row for row in rows if (row.get("Connection_name") or "").lower() not in removed_names]
     plans, errors = [], []
@@ -348,11 +427,11 @@ def plan_connections(module, cursor, rows):
         plan = Plan(entry["name"], row, entry, changes, "created" if row is None else "updated" if changes else "unchanged")
         if row is None or {"primary_host", "primary_port"} & set(changes):
             host, port = source_endpoint(row, entry)
-            unlisted = [other for other in remaining_rows if (other.get("Connection_name") or "").lower() not in listed]
-            other = conflicting_connection(unlisted, entry["name"], host, port)
+            other = conflicting_connection(kept, entry["name"], host, port)
             if other is not None:
-                errors.append("%s: connection %r already replicates from %s:%s and is not listed (set purge to remove "
-                              "it); MariaDB allows one connection per source." % (label(index, entry), other, host, port))
+                reason = kept_reason(params, find_connection(kept, other))
+                errors.append("%s: connection %r already replicates from %s:%s and is not listed (%s); MariaDB "
+                              "allows one connection per source." % (label(index, entry), other, host, port, reason))
             error = self_replication_error(cursor, row, entry, entry["name"], warn=module.warn)
             if error:
                 errors.append("%s: %s" % (label(index, entry), error))
@@ -371,7 +450,7 @@ def plan_connections(module, cursor, rows):
         errors.append("skip_events.connection %r is neither listed in connections nor a connection of %s (after "
                       "purge); name an existing connection." % (skip["connection"], login_description(params)))
     fail_on_input_errors(module, errors)
-    return plans, removed, remaining_rows
+    return plans, removed, remaining_rows, kept
 
 
 def build_statements(module, info, plans, removed, remaining_rows):
@@ -428,6 +507,13 @@ def report(plans, removed, rows):
     return results
 
 
+def unmanaged(kept):
+    """The unlisted connections left in place, as returned in unmanaged_connections."""
+    return [dict(name=row.get("Connection_name") or "", primary_host=row.get("Master_Host"),
+                 primary_port=int(row["Master_Port"]) if row.get("Master_Port") is not None else None,
+                 primary_user=row.get("Master_User")) for row in kept]
+
+
 def main():
     module = ReplkitModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
@@ -436,7 +522,7 @@ def main():
     connection, cursor, info = open_session(module)
     fail_on_input_errors(module, input_errors(params, info.version))
     rows = show_all_connections(cursor, info)
-    plans, removed, remaining_rows = plan_connections(module, cursor, rows)
+    plans, removed, remaining_rows, kept = plan_connections(module, cursor, rows)
     statements = build_statements(module, info, plans, removed, remaining_rows)
 
     if statements and not module.check_mode:
@@ -444,7 +530,7 @@ def main():
         rows = show_all_connections(cursor, info)
     connection.close()
     result = dict(changed=bool(statements), queries=[s.masked() for s in statements], diff=diffs(module, plans, removed),
-                  connections=report(plans, removed, rows))
+                  connections=report(plans, removed, rows), unmanaged_connections=unmanaged(kept))
     if params.get("skip_events"):
         result["skipped_events"] = dict(params["skip_events"])
     module.exit_json(**result)

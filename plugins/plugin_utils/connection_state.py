@@ -5,7 +5,8 @@
 
 ``planned`` is a host's ``mariadb_node.connections`` (from the topology plan); ``rows`` is the
 ``connections`` list of a ``mariadb_replication_info`` result. MariaDB compares connection names
-ignoring case, so these comparisons do too.
+ignoring case, so these comparisons do too. Also: what the topology role's purge removes, and the
+lines that name the connections it left alone.
 """
 
 from __future__ import annotations
@@ -67,3 +68,51 @@ def connections_renamed(planned, rows):
                              % (row.get("connection_name"), row.get("primary_host"), row.get("primary_port"),
                                 connection["name"]))
     return found
+
+
+PURGE_MODES = ("managed", "all", "none")
+# topology_purge was a boolean before 0.5.0: true removed every unlisted connection, false none.
+PURGE_ALIASES = {"true": "all", "false": "none"}
+
+
+def purge_mode(value):
+    """``managed``, ``all`` or ``none`` for a ``topology_purge`` value; true and false mean all and none.
+
+    Raises ValueError for anything else.
+    """
+    if isinstance(value, bool):
+        return "all" if value else "none"
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text in PURGE_MODES:
+        return text
+    if text in PURGE_ALIASES:
+        return PURGE_ALIASES[text]
+    raise ValueError("topology_purge must be one of managed (remove only the connections made with "
+                     "mariadb_replication_user), all, none, or true/false (the same as all/none), got %r" % (value,))
+
+
+def connections_left_alone(unmanaged, mode, replication_user):
+    """One line per connection the wiring left in place although the plan does not list it, saying why.
+
+    ``unmanaged`` is the ``unmanaged_connections`` list of a ``mariadb_multisource`` result; ``mode`` the purge
+    mode it ran with; ``replication_user`` the account the collection wires every connection with.
+    """
+    lines = []
+    for row in unmanaged or []:
+        name = row.get("name") or ""
+        what = "connection '%s' (from %s:%s as user '%s')" % (
+            name, row.get("primary_host"), row.get("primary_port"), row.get("primary_user"))
+        own = row.get("primary_user") == replication_user
+        if not name:
+            lines.append("the default %s is not in the plan and is never purged: remove it with "
+                         "replkit.mariadb.mariadb_change_master state=absent if it is not needed" % what)
+        elif mode == "none":
+            lines.append("%s is not in the plan and was left alone (topology_purge: none)%s" % (
+                what, "; it uses mariadb_replication_user, so topology_purge: managed would remove it" if own else ""))
+        elif not own:
+            lines.append("%s is not in the plan and was not made by replkit.mariadb (its user is not "
+                         "mariadb_replication_user '%s'): left alone; remove it yourself (RESET SLAVE '%s' ALL) "
+                         "if it is not needed" % (what, replication_user, name.replace("'", "''")))
+        else:
+            lines.append("%s is not in the plan and was left alone" % what)
+    return lines

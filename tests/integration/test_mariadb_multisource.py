@@ -1,4 +1,5 @@
-"""mariadb_multisource against real servers: a two-source replica built only with the module, purge, skip_events."""
+"""mariadb_multisource against real servers: a two-source replica built only with the module, purge (all, or only the
+connections of purge_user), skip_events."""
 
 from __future__ import annotations
 
@@ -206,3 +207,88 @@ def test_on_create_leaves_a_replica_with_the_old_password(topology, run_module):
     replica.query("STOP SLAVE 'db1'")
     replica.query("START SLAVE 'db1'")
     wait_for(lambda: connection_status(replica, "db1")["Last_IO_Errno"] == 1045)
+
+
+def domain_positions(server):
+    """@@gtid_slave_pos as domain -> GTID."""
+    text = server.scalar("SELECT @@gtid_slave_pos") or ""
+    return {int(gtid.split("-")[0]): gtid for gtid in text.split(",") if gtid}
+
+
+def create_unlogged_account(server, user):
+    """A replication account that stays on ``server``: the same name on two sources must not replicate to the
+    replica and clash there."""
+    connection = server.connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET SESSION sql_log_bin = 0")
+            cursor.execute("CREATE USER %s@'127.0.0.1' IDENTIFIED BY %s", (user, REPL_PASSWORD))
+            cursor.execute("GRANT REPLICATION SLAVE ON *.* TO %s@'127.0.0.1'", (user,))
+    finally:
+        connection.close()
+
+
+def test_purge_user_removes_only_the_tools_connections_and_reports_hand_made_ones(mariadb_lab, run_module):
+    """A: made with the tool's account, no longer listed (removed). H: made by hand as etl (kept, reported). B: planned."""
+    old_source, hand_source, new_source, replica = mariadb_lab.start(4)
+    for domain, source, user in ((1, old_source, "replkit_repl"), (2, hand_source, "etl"), (3, new_source, "replkit_repl")):
+        source.query("SET GLOBAL gtid_domain_id = %s" % domain)
+        create_unlogged_account(source, user)
+        source.query("CREATE DATABASE d%s" % domain)
+        source.query("CREATE TABLE d%s.t (id INT PRIMARY KEY)" % domain)
+        source.query("INSERT INTO d%s.t VALUES (1)" % domain)
+
+    def planned(name, source):
+        return dict(entry(name, source), primary_user="replkit_repl")
+
+    tool = run_module("mariadb_multisource", dict(replica.login_args(), connections=[planned("a", old_source)]))
+    assert not tool["failed"], tool
+    replica.query("CHANGE MASTER 'hand' TO MASTER_HOST='127.0.0.1', MASTER_PORT=%s, MASTER_USER='etl', "
+                  "MASTER_PASSWORD=%s, MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1", (hand_source.port, REPL_PASSWORD))
+    replica.query("START SLAVE 'hand'")
+    wait_for(lambda: connection_running(replica, "a") and connection_running(replica, "hand")
+             and replica.query("SHOW TABLES FROM d1") and replica.query("SHOW TABLES FROM d2")
+             and replica.query("SELECT id FROM d1.t") and replica.query("SELECT id FROM d2.t"))
+    before = domain_positions(replica)
+    assert sorted(before) == [1, 2], before
+
+    args = dict(replica.login_args(), connections=[planned("b", new_source)], purge=True, purge_user="replkit_repl")
+    predicted = run_module("mariadb_multisource", args, check_mode=True, diff=True)
+    assert not predicted["failed"], predicted
+    assert predicted["queries"][:2] == ["STOP REPLICA 'a'", "RESET REPLICA 'a' ALL"]
+    assert predicted["queries"][2].startswith("CHANGE MASTER 'b' TO MASTER_HOST='127.0.0.1', MASTER_PORT=%s, "
+                                              "MASTER_USER='replkit_repl', MASTER_PASSWORD='********'" % new_source.port)
+    # 'hand' stays on the server, so no START ALL (it would start 'hand' too): one start for 'b'.
+    assert predicted["queries"][3:] == ["START REPLICA 'b'"]
+    assert connection_names(replica) == ["a", "hand"], "check mode must not change connections"
+    hand_row = {"name": "hand", "primary_host": "127.0.0.1", "primary_port": hand_source.port, "primary_user": "etl"}
+    assert predicted["unmanaged_connections"] == [hand_row]
+
+    applied = run_module("mariadb_multisource", args, diff=True)
+    assert not applied["failed"], applied
+    assert applied["changed"] is True and applied["queries"] == predicted["queries"]
+    assert [(item["name"], item["action"]) for item in applied["connections"]] == [("a", "removed"), ("b", "created")]
+    assert applied["unmanaged_connections"] == [hand_row]
+    assert "a" in applied["diff"]["before"] and set(applied["diff"]["after"]) == {"b"}
+    assert "hand" not in applied["diff"]["before"], "a connection left alone is not part of the diff"
+    assert REPL_PASSWORD not in str(applied)
+    assert connection_names(replica) == ["b", "hand"]
+
+    # B runs and replicates; H still runs and replicates; A's source no longer reaches the replica.
+    new_source.query("INSERT INTO d3.t VALUES (2)")
+    hand_source.query("INSERT INTO d2.t VALUES (2)")
+    old_source.query("INSERT INTO d1.t VALUES (2)")
+    wait_for(lambda: connection_running(replica, "b") and len(replica.query("SELECT id FROM d3.t")) == 2)
+    wait_for(lambda: len(replica.query("SELECT id FROM d2.t")) == 2)
+    assert connection_running(replica, "hand")
+    # Nothing was lost: A's rows stay, and A's domain keeps its position (RESET SLAVE 'a' ALL never touches it).
+    assert [row["id"] for row in replica.query("SELECT id FROM d1.t")] == [1]
+    after = domain_positions(replica)
+    assert after[1] == before[1], (before, after)
+    assert sorted(after) == [1, 2, 3] and after[2] != before[2]
+
+    again = run_module("mariadb_multisource", args, diff=True)
+    assert not again["failed"], again
+    assert again["changed"] is False and again["queries"] == []
+    assert again["unmanaged_connections"] == [hand_row]
+    assert again["diff"]["before"] == again["diff"]["after"]

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+import site_runner
+
 REPL_PASSWORD = "si'te\"pa\\ss;"
 
 
@@ -27,27 +22,7 @@ def snapshot(server):
 
 
 def run_site(tmp_path, servers, sources, *options):
-    """ansible-playbook site.yml over local 'hosts', one per lab server (their sockets, ports and files)."""
-    hosts = {}
-    for name, server in servers.items():
-        hosts[name] = {"mariadb_login_unix_socket": str(server.socket), "mariadb_port": server.port,
-                       "mariadb_seed_state_file": str(tmp_path / ("state-%s.json" % name))}
-        if name in sources:
-            hosts[name]["mariadb_sources"] = sources[name]
-        else:
-            hosts[name]["mariadb_writable"] = True
-    inventory = {"all": {"children": {"mariadb": {"hosts": hosts}}, "vars": {
-        "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-        "mariadb_replication_host": "127.0.0.1", "mariadb_replication_password": REPL_PASSWORD,
-        # Where the server role would write, were it ever reached.
-        "server_config_dir": str(tmp_path / "conf.d")}}}
-    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
-    (tmp_path / "conf.d").mkdir(exist_ok=True)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_LOCALHOST_WARNING="false")
-    return subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "inventory.yml"),
-                           *options, str(REPO / "site.yml")], capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=600, check=False)
+    return site_runner.run_site(tmp_path, servers, sources, *options, password=REPL_PASSWORD)
 
 
 @pytest.fixture
@@ -99,11 +74,7 @@ def test_limit_with_seeding_is_refused_up_front_naming_limit(aggregator, tmp_pat
 
 def test_an_inventory_without_the_topology_group_fails_with_the_fix(tmp_path):
     (tmp_path / "inventory.yml").write_text("all:\n  hosts:\n    db1:\n      ansible_host: 10.0.0.11\n")
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_LOCALHOST_WARNING="false")
-    run = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "inventory.yml"),
-                          str(REPO / "site.yml")], capture_output=True, text=True, env=env, cwd=tmp_path,
-                         timeout=300, check=False)
+    run = site_runner.run_playbook(tmp_path, "-i", str(tmp_path / "inventory.yml"), str(site_runner.REPO / "site.yml"))
     assert run.returncode != 0, "a play that matches no host must not pass silently"
     assert "No host of the inventory is in the group 'mariadb'" in run.stdout + run.stderr
     assert "-e mariadb_topology_group=NAME" in run.stdout + run.stderr

@@ -206,3 +206,93 @@ def test_an_unreadable_stored_password_is_sent_with_a_warning(datadir):
     assert result["changed"] is True
     assert "connection 'db1': the stored password cannot be compared (cannot read %s/master-db1.info" % path in (
         warn.call_args.args[0])
+
+
+# ---------------------------------------------------------------- purge_user: the collection's own connections only
+
+def test_purge_user_removes_only_that_users_unlisted_connections_and_reports_the_others(datadir):
+    """old (repl) is the tool's and goes; etl's, REPL's (user names compare case included) and the default stay."""
+    before = [row("", "h0", Master_User="repl"), row("db1", "h1"), row("old", "h3"),
+              row("etl", "h4", Master_User="etl", Master_Port=3307), row("shout", "h5", running=False, Master_User="REPL")]
+    result, cursor = run(dict(connections=[entry("db1", "h1")], purge=True, purge_user="repl"), [
+        VERSION, show(*before), datadir[1],
+        Expect(r"STOP REPLICA %s", params=("old",)), Expect(r"RESET REPLICA %s ALL", params=("old",)),
+        show(*[item for item in before if item["Connection_name"] != "old"]),
+    ])
+    assert result["changed"] is True
+    assert result["queries"] == ["STOP REPLICA 'old'", "RESET REPLICA 'old' ALL"]
+    assert [(item["name"], item["action"]) for item in result["connections"]] == [("old", "removed"), ("db1", "unchanged")]
+    assert result["unmanaged_connections"] == [
+        {"name": "", "primary_host": "h0", "primary_port": 3306, "primary_user": "repl"},
+        {"name": "etl", "primary_host": "h4", "primary_port": 3307, "primary_user": "etl"},
+        {"name": "shout", "primary_host": "h5", "primary_port": 3306, "primary_user": "REPL"}]
+    writes = [params for statement, params in cursor.executed if not statement.startswith(("SELECT", "SHOW"))]
+    assert writes == [("old",), ("old",)], "only 'old' is stopped and removed"
+
+
+def test_purge_user_check_mode_predicts_the_same_and_writes_nothing(datadir):
+    rows = [row("db1", "h1"), row("old", "h3"), row("etl", "h4", Master_User="etl")]
+    result, cursor = run(dict(connections=[entry("db1", "h1")], purge=True, purge_user="repl"),
+                         [VERSION, show(*rows), datadir[1]], check_mode=True)
+    assert result["changed"] is True and result["queries"] == ["STOP REPLICA 'old'", "RESET REPLICA 'old' ALL"]
+    assert [item["name"] for item in result["unmanaged_connections"]] == ["etl"]
+    assert all(statement.startswith(("SELECT", "SHOW")) for statement, _params in cursor.executed)
+
+
+def test_purge_user_diff_shows_the_removed_connection_and_never_the_hand_made_one(datadir):
+    rows = [row("db1", "h1"), row("old", "h3", running=False), row("etl", "h4", Master_User="etl")]
+    result, _cursor = run(dict(connections=[entry("db1", "h1")], purge=True, purge_user="repl", _ansible_diff=True), [
+        VERSION, show(*rows), datadir[1], Expect(r"RESET REPLICA %s ALL", params=("old",)), show(rows[0], rows[2]),
+    ])
+    assert result["queries"] == ["RESET REPLICA 'old' ALL"]
+    assert result["diff"]["before"]["old"] == {"primary_host": "h3", "primary_port": 3306, "primary_user": "repl",
+                                               "primary_use_gtid": "slave_pos", "primary_connect_retry": 60,
+                                               "primary_heartbeat_period": 30.0, "primary_delay": 0, "running": False}
+    assert set(result["diff"]["before"]) == {"db1", "old"} and set(result["diff"]["after"]) == {"db1"}
+
+
+def test_only_hand_made_connections_left_is_unchanged_and_reported(datadir):
+    rows = [row("db1", "h1"), row("etl", "h4", Master_User="etl")]
+    result, _cursor = run(dict(connections=[entry("db1", "h1")], purge=True, purge_user="repl"),
+                          [VERSION, show(*rows), datadir[1]])
+    assert result["changed"] is False and result["queries"] == []
+    assert result["unmanaged_connections"] == [{"name": "etl", "primary_host": "h4", "primary_port": 3306,
+                                                "primary_user": "etl"}]
+
+
+def test_without_purge_every_unlisted_connection_is_reported_and_purge_user_changes_nothing(datadir):
+    rows = [row("db1", "h1"), row("old", "h3"), row("etl", "h4", Master_User="etl")]
+    result, _cursor = run(dict(connections=[entry("db1", "h1")], purge_user="repl"), [VERSION, show(*rows), datadir[1]])
+    assert result["changed"] is False
+    assert [item["name"] for item in result["unmanaged_connections"]] == ["old", "etl"]
+
+
+def test_purge_without_purge_user_still_removes_every_unlisted_named_connection(datadir):
+    rows = [row("db1", "h1"), row("etl", "h4", running=False, Master_User="etl")]
+    result, _cursor = run(dict(connections=[entry("db1", "h1")], purge=True), [
+        VERSION, show(*rows), datadir[1], Expect(r"RESET REPLICA %s ALL", params=("etl",)), show(rows[0])])
+    assert result["queries"] == ["RESET REPLICA 'etl' ALL"] and result["unmanaged_connections"] == []
+
+
+def test_a_kept_hand_made_connection_to_a_planned_source_is_refused_saying_why(datadir):
+    rows = [row("etl", "h2", Master_User="etl")]
+    result, cursor = run(dict(connections=[entry("db2", "h2")], purge=True, purge_user="repl"),
+                         [VERSION, show(*rows), IDENTITY])
+    assert result["failed"]
+    assert ("connections[0] (name 'db2'): connection 'etl' already replicates from h2:3306 and is not listed (purge "
+            "leaves it: its primary_user 'etl' is not purge_user 'repl'; remove it yourself if it is not needed)") in (
+                result["msg"])
+    assert len(cursor.executed) == 3
+
+
+def test_an_empty_purge_user_is_refused_before_connecting():
+    result, cursor = run(dict(connections=[entry("db1", "h1")], purge=True, purge_user=""), [])
+    assert result["failed"] and "purge_user is empty" in result["msg"]
+    assert cursor.executed == []
+
+
+def test_a_connection_name_with_quotes_is_removed_as_a_bound_value(datadir):
+    rows = [row("db1", "h1"), row("it's", "h3", running=False)]
+    result, _cursor = run(dict(connections=[entry("db1", "h1")], purge=True, purge_user="repl"), [
+        VERSION, show(*rows), datadir[1], Expect(r"RESET REPLICA %s ALL", params=("it's",)), show(rows[0])])
+    assert result["queries"] == ["RESET REPLICA 'it\\'s' ALL"]

@@ -1,4 +1,5 @@
-"""Planned connections compared with running ones: the topology role's wait and the preflight's rename check."""
+"""Planned connections compared with running ones: the topology role's wait, the preflight's rename check, and the
+topology role's purge mode and its lines about the connections it left alone."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.replkit.mariadb.plugins.filter.connection_state import (
-    FilterModule, connections_not_ready, connections_renamed)
+    FilterModule, connections_left_alone, connections_not_ready, connections_renamed, purge_mode)
 
 PLANNED = [{"name": "db1", "source": "db1", "primary_host": "db1", "primary_port": 3306},
            {"name": "Db2", "source": "db-2", "primary_host": "DB2.example", "primary_port": 3307}]
@@ -21,7 +22,8 @@ def row(name, **changes):
 
 def test_filters_are_registered():
     assert FilterModule().filters() == {"connections_not_ready": connections_not_ready,
-                                        "connections_renamed": connections_renamed}
+                                        "connections_renamed": connections_renamed, "purge_mode": purge_mode,
+                                        "connections_left_alone": connections_left_alone}
 
 
 # ---------------------------------------------------------------- connections_not_ready
@@ -121,3 +123,73 @@ def test_the_default_connection_counts_as_a_name():
 def test_renamed_refuses_wrong_inputs(planned, status, message):
     with pytest.raises(AnsibleFilterError, match=message):
         connections_renamed(planned, status)
+
+
+# ---------------------------------------------------------------- purge_mode
+
+@pytest.mark.parametrize("value, mode", [
+    ("managed", "managed"), ("all", "all"), ("none", "none"), ("Managed", "managed"),
+    (True, "all"), (False, "none"), ("true", "all"), ("false", "none"), ("True", "all"), ("False", "none"),
+])
+def test_purge_mode_reads_the_three_modes_and_the_old_booleans(value, mode):
+    assert purge_mode(value) == mode
+
+
+@pytest.mark.parametrize("value", ["manged", "", None, 1, "yes-please", ["all"]])
+def test_purge_mode_refuses_anything_else_naming_the_values(value):
+    with pytest.raises(AnsibleFilterError, match=r"purge_mode: topology_purge must be one of managed .*, all, none, or "
+                                                 r"true/false \(the same as all/none\), got "):
+        purge_mode(value)
+
+
+# ---------------------------------------------------------------- connections_left_alone
+
+def kept(name, user, host="10.0.0.9", port=3306):
+    return {"name": name, "primary_host": host, "primary_port": port, "primary_user": user}
+
+
+def test_nothing_left_alone_means_no_line():
+    assert connections_left_alone([], "managed", "replkit_repl") == []
+
+
+def test_a_hand_made_connection_is_named_with_its_source_user_and_the_fix():
+    assert connections_left_alone([kept("etl", "etl", port=3307)], "managed", "replkit_repl") == [
+        "connection 'etl' (from 10.0.0.9:3307 as user 'etl') is not in the plan and was not made by replkit.mariadb "
+        "(its user is not mariadb_replication_user 'replkit_repl'): left alone; remove it yourself "
+        "(RESET SLAVE 'etl' ALL) if it is not needed"]
+
+
+def test_a_quote_in_the_name_is_doubled_in_the_suggested_statement():
+    assert "(RESET SLAVE 'it''s' ALL)" in connections_left_alone([kept("it's", "etl")], "managed", "replkit_repl")[0]
+
+
+def test_the_default_connection_is_never_purged_whoever_made_it():
+    for mode in ("managed", "all", "none"):
+        assert connections_left_alone([kept("", "replkit_repl")], mode, "replkit_repl") == [
+            "the default connection '' (from 10.0.0.9:3306 as user 'replkit_repl') is not in the plan and is never "
+            "purged: remove it with replkit.mariadb.mariadb_change_master state=absent if it is not needed"]
+
+
+def test_with_purge_none_the_collections_own_connections_are_named_with_the_mode_that_removes_them():
+    lines = connections_left_alone([kept("old", "replkit_repl"), kept("etl", "etl")], "none", "replkit_repl")
+    assert lines == [
+        "connection 'old' (from 10.0.0.9:3306 as user 'replkit_repl') is not in the plan and was left alone "
+        "(topology_purge: none); it uses mariadb_replication_user, so topology_purge: managed would remove it",
+        "connection 'etl' (from 10.0.0.9:3306 as user 'etl') is not in the plan and was left alone (topology_purge: none)"]
+
+
+def test_a_connection_purge_should_have_removed_is_still_named():
+    assert connections_left_alone([kept("old", "replkit_repl")], "all", "replkit_repl") == [
+        "connection 'old' (from 10.0.0.9:3306 as user 'replkit_repl') is not in the plan and was left alone"]
+
+
+@pytest.mark.parametrize("unmanaged, mode, user, message", [
+    (None, "managed", "r", "expects the unmanaged_connections list of a mariadb_multisource result as input, got None"),
+    ({"name": "x"}, "managed", "r", "expects the unmanaged_connections list"),
+    (["x"], "managed", "r", "expects the unmanaged_connections list"),
+    ([], True, "r", r"expects the purge mode \(one of managed, all, none\) as its first argument, got True"),
+    ([], "managed", None, r"expects the replication user \(mariadb_replication_user\) as its second argument"),
+])
+def test_left_alone_refuses_wrong_inputs(unmanaged, mode, user, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        connections_left_alone(unmanaged, mode, user)
