@@ -293,6 +293,12 @@ def day2_extra_vars(step, change_file):
     return arguments
 
 
+def day2_addresses(hosts, hostvars):
+    """The address a client reaches each host at: mariadb_replication_host, else ansible_host, else its name."""
+    return [hostvars[host].get("mariadb_replication_host") or hostvars[host].get("ansible_host") or host
+            for host in hosts]
+
+
 def day2_report_lines(stdout):
     """The lines of an operation's report (its last debug message), or its last lines when there is none."""
     lines = str(stdout).splitlines()
@@ -344,4 +350,5 @@ class FilterModule:
                 "seed_problems": seed_problems, "checksum_groups": checksum_groups,
                 "writer_rows_sql": writer_rows_sql, "writer_count_sql": writer_count_sql,
                 "day2_extra_vars": day2_extra_vars, "day2_report_lines": day2_report_lines,
+                "day2_addresses": day2_addresses,
                 "recap_changed": recap_changed, "follow_writer_report": follow_writer_report}

@@ -17,7 +17,7 @@ SPEC.loader.exec_module(expectations)
 
 def test_every_filter_is_registered_under_its_function_name():
     filters = expectations.FilterModule().filters()
-    assert sorted(filters) == ["checksum_groups", "day2_extra_vars", "day2_report_lines", "follow_writer_report",
+    assert sorted(filters) == ["checksum_groups", "day2_addresses", "day2_extra_vars", "day2_report_lines", "follow_writer_report",
                                "recap_changed", "seed_keepup_options", "seed_origin_options", "seed_problems",
                                "seed_received", "seed_snapshot_options", "seed_sources_here", "seed_wait_targets",
                                "writer_count_sql", "writer_rows_sql"]
@@ -255,3 +255,9 @@ def test_the_writer_report_finds_missing_duplicated_and_unknown_rows():
     assert report["longest_gap"] == 0.123 and report["switches"] == 1
     clean = expectations.follow_writer_report(count, {"a": ["1 1", "2 1", "3 1"]})
     assert clean["problems"] == []
+
+
+def test_day2_addresses_prefer_the_replication_address():
+    hostvars = {"a": {"mariadb_replication_host": "10.0.0.1", "ansible_host": "x"}, "b": {"ansible_host": "10.0.0.2"},
+                "c": {}}
+    assert expectations.day2_addresses(["a", "b", "c"], hostvars) == ["10.0.0.1", "10.0.0.2", "c"]
