@@ -330,17 +330,6 @@ def start_all(info):
     return Statement("START ALL %sS" % info.replica_word)
 
 
-def skip_events_statements(info, name, count):
-    """Skip ``count`` events of one connection: the skip counter applies to the session's default connection."""
-    return [
-        stop_connection(info, name),
-        Statement("SET @@SESSION.default_master_connection = %s", (name,)),
-        Statement("SET GLOBAL sql_slave_skip_counter = %s", (int(count),)),
-        start_connection(info, name),
-        Statement("SET @@SESSION.default_master_connection = %s", ("",)),
-    ]
-
-
 def connection_statements(info, name, row, changes, running):
     """The statements that bring one connection to its options and running state."""
     stop_first, start_after, stop_after = run_steps(row, bool(changes), running)

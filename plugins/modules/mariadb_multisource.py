@@ -21,8 +21,9 @@ description:
   - Validates all connections before changing anything - names (unique regardless of case, shorter than 64
     characters), options, sources used by two connections, sources that are this server - and fails with nothing
     changed when one is wrong.
-  - O(skip_events) skips events of one connection that stopped on an error. It is an explicit action and always
-    reports a change.
+  - O(skip_events) skips events of one connection that stopped on an error, and returns what it skips (the
+    connection's SQL error and the event groups, read from its relay log). It is an explicit action and always
+    reports a change; in check mode it returns what would be skipped, skipping nothing.
 extends_documentation_fragment:
   - replkit.mariadb.mariadb
   - ansible.builtin.action_common_attributes
@@ -189,7 +190,16 @@ options:
     description:
       - Skip events of one connection, typically one that stopped on an error. Runs after the connections are
         configured - C(STOP SLAVE 'name'), C(SET @@default_master_connection='name'),
-        C(SET GLOBAL sql_slave_skip_counter=N), C(START SLAVE 'name') - so the connection runs afterwards.
+        C(SET GLOBAL sql_slave_skip_counter=N), C(START SLAVE 'name') - so the connection runs afterwards. No other
+        connection is stopped.
+      - Before anything changes, the module reads what will be skipped from the connection's relay log
+        (C(SHOW RELAYLOG 'name' EVENTS IN 'file' FROM position), at the connection's C(Relay_Log_File) and
+        C(Relay_Log_Pos); a GTID connection restarts after its C(gtid_slave_pos), so groups it holds are left out) and
+        returns it in RV(skipped_events).
+      - A GTID connection that applies in parallel on a replica whose C(gtid_slave_pos) has several domains (a
+        multi-source aggregator) cannot take the skip counter (MariaDB error 1966). Its own C(slave_parallel_mode)
+        is set to V(none) for the skip, and set back once the skip is done, which stops its SQL thread once more for
+        a moment.
       - Skipped events are lost on this replica. Always reports a change; never done unless asked.
     type: dict
     suboptions:
@@ -198,11 +208,31 @@ options:
         type: str
         required: true
       count:
-        description: How many events to skip, 1 or more.
+        description:
+          - How many events to skip (the C(sql_slave_skip_counter)), 1 or more. MariaDB finishes the event group the
+            count ends in, so V(1) skips one whole group (a transaction, or a stand-alone statement such as DDL).
+          - Without O(skip_events.count) and O(skip_events.groups), V(1).
         type: int
-        default: 1
+      groups:
+        description:
+          - How many event groups to skip, 1 or more, instead of O(skip_events.count). The module counts the events of
+            the groups in the relay log and sets the counter that skips exactly these groups.
+          - More than one needs the groups before the last in the relay log; when they are not there (the source has
+            not sent them yet) the module fails, with nothing changed.
+        type: int
+        version_added: 0.5.0
+      timeout:
+        description:
+          - Seconds to wait after the connection started for the skip to be done (its skip counter back to 0) or its
+            SQL thread to stop. The module fails when the skip is not done by then (it still happens once the events
+            arrive), or when the SQL thread stopped before it was done.
+          - V(0) returns at once; not allowed when the connection's parallel mode has to be set back.
+        type: int
+        default: 60
+        version_added: 0.5.0
 notes:
-  - Check mode reports what would change, including the statements in RV(queries), and executes no write.
+  - Check mode reports what would change, including the statements in RV(queries), and executes no write; with
+    O(skip_events), RV(skipped_events) shows what would be skipped.
   - Diff mode shows, per connection, the given options and whether it runs, before and after; passwords as masks.
   - MariaDB allows one connection per source host and port; two entries with the same source are rejected.
   - A changed connection also gets its current heartbeat period re-sent, as MariaDB would otherwise reset it (see
@@ -262,6 +292,21 @@ EXAMPLES = r"""
       count: 1
     login_user: admin
     login_password: "{{ admin_password }}"
+
+- name: Show the two transactions a skip on connection db2 would skip, touching no other connection
+  replkit.mariadb.mariadb_multisource:
+    connections: []
+    state: present
+    skip_events:
+      connection: db2
+      groups: 2
+    login_unix_socket: /run/mysqld/mysqld.sock
+  check_mode: true
+  register: db2_skip
+
+- name: Print the events
+  ansible.builtin.debug:
+    msg: "{{ db2_skip.skipped_events.event_groups | map(attribute='events') | flatten | map(attribute='info') | list }}"
 """
 
 RETURN = r"""
@@ -293,16 +338,125 @@ unmanaged_connections:
   elements: dict
   sample: [{"name": "reporting", "primary_host": "olap.example.com", "primary_port": 3306, "primary_user": "etl"}]
 skipped_events:
-  description: The connection and count of O(skip_events), when it was given.
+  description:
+    - What O(skip_events) skipped (in check mode, would skip), read before anything changed.
   returned: when O(skip_events) is set
   type: dict
-  sample: {"connection": "db2", "count": 1}
+  contains:
+    connection:
+      description: The connection, as O(skip_events.connection) names it.
+      type: str
+      sample: db2
+    count:
+      description: The skip counter set (C(sql_slave_skip_counter)).
+      type: int
+      sample: 1
+    groups:
+      description: O(skip_events.groups), V(null) when the skip was given as a count.
+      type: int
+      sample: 1
+      version_added: 0.5.0
+    last_sql_errno:
+      description: The connection's SQL error number before the skip, V(0) when none.
+      type: int
+      sample: 1062
+      version_added: 0.5.0
+    last_sql_error:
+      description: The connection's SQL error before the skip, empty when none.
+      type: str
+      sample: "Could not execute Write_rows_v1 event on table shop.orders; Duplicate entry '100' for key 'PRIMARY'"
+      version_added: 0.5.0
+    relay_log_file:
+      description: The relay log file the reading started in (the connection's C(Relay_Log_File)).
+      type: str
+      sample: backup-relay-bin-db2.000002
+      version_added: 0.5.0
+    relay_log_pos:
+      description: The position the reading started at (the connection's C(Relay_Log_Pos)).
+      type: int
+      sample: 1131
+      version_added: 0.5.0
+    event_groups:
+      description:
+        - The event groups the counter reaches, in order, as read from the relay log (empty when it could not be
+          read; a warning says why).
+      type: list
+      elements: dict
+      version_added: 0.5.0
+      contains:
+        gtid:
+          description: The group's GTID, V(null) for a group from a source without GTIDs.
+          type: str
+          sample: 1-1-4
+        relay_log_file:
+          description: The relay log file of the group's first event.
+          type: str
+          sample: backup-relay-bin-db2.000002
+        relay_log_pos:
+          description: The position of the group's first event.
+          type: int
+          sample: 1131
+        event_count:
+          description: The events of the group read (all of them when RV(skipped_events.event_groups[].complete)).
+          type: int
+          sample: 5
+        complete:
+          description: Whether the group was read to its end (its C(Xid), C(COMMIT) or stand-alone statement).
+          type: bool
+          sample: true
+        events:
+          description:
+            - The group's events as C(SHOW RELAYLOG EVENTS) shows them, the server's columns in lower case -
+              C(log_name), C(pos), C(event_type), C(server_id), C(end_log_pos) (in the source's binary log),
+              C(info).
+            - At most 20 - the first 19 and the last; RV(skipped_events.event_groups[].events_omitted) says how many
+              are left out.
+          type: list
+          elements: dict
+          sample: [{"log_name": "backup-relay-bin-db2.000002", "pos": 1268, "event_type": "Write_rows_v1",
+                    "server_id": 1, "end_log_pos": 1013, "info": "table_id: 18 flags: STMT_END_F"}]
+        events_omitted:
+          description: How many events of the group RV(skipped_events.event_groups[].events) leaves out.
+          type: int
+          sample: 0
+    complete:
+      description: Whether every skipped group was read whole from the relay log.
+      type: bool
+      sample: true
+      version_added: 0.5.0
+    pending_events:
+      description:
+        - The part of the counter beyond the groups in the relay log (it skips groups the source has not sent yet),
+          V(null) when unknown.
+      type: int
+      sample: 0
+      version_added: 0.5.0
+    parallel_mode:
+      description:
+        - The connection's C(slave_parallel_mode), set to V(none) for the skip and back after it (the module did that
+          when this is not V(null)).
+      type: str
+      sample: optimistic
+      version_added: 0.5.0
+    done:
+      description:
+        - Whether the skip was done within O(skip_events.timeout); V(false) in check mode and with a timeout of V(0).
+      type: bool
+      sample: true
+      version_added: 0.5.0
+    status:
+      description:
+        - The connection's status after the skip (in check mode, before it), with the keys described for
+          RV(replkit.mariadb.mariadb_change_master#module:status).
+      type: dict
+      sample: {"connection_name": "db2", "io_running": "Yes", "sql_running": "Yes", "last_sql_errno": 0}
+      version_added: 0.5.0
+  sample: {"connection": "db2", "count": 1, "groups": 1, "last_sql_errno": 1062, "complete": true, "done": true}
 """
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.change_master import (
     build_change_master, change_master_argument_spec, changed_options, connection_name_error, current_options,
-    diff_view, missing_ssl_files, option_errors, password_to_send, removal_statements, run_steps,
-    skip_events_statements, start_all)
+    diff_view, missing_ssl_files, option_errors, password_to_send, removal_statements, run_steps, start_all)
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     MASK, fail_on_input_errors, is_local_login, login_description, mariadb_common_argument_spec, open_session,
     run_statements)
@@ -313,6 +467,8 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.replication import
 from ansible_collections.replkit.mariadb.plugins.module_utils.replication_source import (
     conflicting_connection, self_replication_error, source_endpoint)
 from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
+from ansible_collections.replkit.mariadb.plugins.module_utils.skip_events import (
+    preview, read_skip_settings, restore_statements, serial_mode_to_restore, skip_statements, wait_for_skip)
 
 MAX_SKIP = 2 ** 32 - 1
 
@@ -326,8 +482,9 @@ def argument_spec():
         purge_user=dict(type="str"),
         state=dict(type="str", choices=["started", "present"], default="started"),
         update_password=dict(type="str", choices=["on_change", "on_create", "always"], default="on_change", no_log=False),
-        skip_events=dict(type="dict", options=dict(connection=dict(type="str", required=True),
-                                                   count=dict(type="int", default=1))),
+        skip_events=dict(type="dict", options=dict(connection=dict(type="str", required=True), count=dict(type="int"),
+                                                   groups=dict(type="int"), timeout=dict(type="int", default=60)),
+                         mutually_exclusive=[["count", "groups"]]),
     )
     return spec
 
@@ -361,10 +518,68 @@ def input_errors(params, server_version=None):
     if params.get("purge_user") == "":
         errors.append("purge_user is empty; give the replication user whose unlisted connections purge removes, or "
                       "leave purge_user out to purge every unlisted named connection.")
-    skip = params.get("skip_events")
-    if skip and not 1 <= skip["count"] <= MAX_SKIP:
-        errors.append("skip_events.count must be between 1 and %d, got %s." % (MAX_SKIP, skip["count"]))
+    skip = params.get("skip_events") or {}
+    for option in ("count", "groups"):
+        if skip.get(option) is not None and not 1 <= skip[option] <= MAX_SKIP:
+            errors.append("skip_events.%s must be between 1 and %d, got %s." % (option, MAX_SKIP, skip[option]))
+    if skip and skip["timeout"] < 0:
+        errors.append("skip_events.timeout must be 0 or more seconds, got %s." % skip["timeout"])
     return errors
+
+
+class Skip:
+    """The skip of O(skip_events): its counter, the parallel mode to restore, and what it skips."""
+
+    def __init__(self, name, counter, serial_mode, report):
+        self.name, self.counter, self.serial_mode, self.report = name, counter, serial_mode, report
+
+
+def plan_skip(module, cursor, rows):
+    """Read what the skip skips before anything changes; fails, with nothing changed, when it cannot be done."""
+    params = module.params
+    skip = params["skip_events"]
+    name = skip["connection"]
+    row = find_connection(rows, name)
+    settings = read_skip_settings(cursor, name)
+    count = None if skip["groups"] is not None else skip["count"] or 1
+    report, counter, problem = preview(cursor, name, row, settings, skip["groups"], count)
+    where = "connection %r of %s" % (name, login_description(params))
+    if counter is None:
+        fail_on_input_errors(module, ["skip_events.groups=%d cannot be counted on %s: %s. The source has not sent them "
+                                      "yet, or the relay log cannot be read: skip fewer groups, or give "
+                                      "skip_events.count." % (skip["groups"], where, problem)])
+    if problem:
+        module.warn("The events to skip on %s are not shown: %s." % (where, problem))
+    serial_mode = serial_mode_to_restore(row, settings)
+    if serial_mode and skip["timeout"] == 0:
+        fail_on_input_errors(module, ["skip_events.timeout=0 cannot be used on %s: it applies in parallel "
+                                      "(slave_parallel_mode=%s), which MariaDB does not skip in, so the module sets it "
+                                      "to none for the skip and must wait to set it back. Give a timeout of 1 or more "
+                                      "seconds." % (where, serial_mode)])
+    report.update(connection=name, count=counter, groups=skip["groups"], parallel_mode=serial_mode, done=False)
+    return Skip(name, counter, serial_mode, report)
+
+
+def finish_skip(module, cursor, info, skip, executed):
+    """Wait for the skip, set the parallel mode back, and fail when it was not done; returns the statements run."""
+    timeout = module.params["skip_events"]["timeout"]
+    if timeout == 0 and not skip.serial_mode:
+        return []
+    left, row = wait_for_skip(cursor, info, skip.name, timeout)
+    running = row is not None and row.get("Slave_SQL_Running") == "Yes"
+    skip.report["done"] = left == 0
+    if left == 0:
+        return run_statements(module, cursor, restore_statements(info, skip.name, skip.serial_mode, running))
+    state = "its SQL thread stopped (%s %s)" % (row.get("Last_SQL_Errno"), row.get("Last_SQL_Error")) if (
+        row is not None and not running) else "%d event(s) are still to skip after %d s" % (left, timeout)
+    mode = (" Its slave_parallel_mode stays none while the skip is pending; once it is done, set it back: STOP SLAVE "
+            "'%s' SQL_THREAD; SET @@default_master_connection = '%s'; SET GLOBAL slave_parallel_mode = '%s'; START "
+            "SLAVE '%s' SQL_THREAD." % (skip.name, skip.name, skip.serial_mode, skip.name)) if skip.serial_mode else ""
+    module.fail_json(msg="The skip on connection %r of %s was not done: %s. The skip counter stays set, so the events are "
+                         "skipped when the SQL thread reaches them; look at the connection's IO state (its source may not "
+                         "have sent them yet).%s" % (skip.name, login_description(module.params), state, mode),
+                     skipped_events=skip.report, queries=[s.masked() for s in executed])
+    return []
 
 
 class Plan:
@@ -453,7 +668,7 @@ def plan_connections(module, cursor, rows):
     return plans, removed, remaining_rows, kept
 
 
-def build_statements(module, info, plans, removed, remaining_rows):
+def build_statements(module, info, plans, removed, remaining_rows, skip=None):
     """Removals, then changes, then the explicit skip, then starts; returns the statements in order."""
     params = module.params
     mode = "start" if params["state"] == "started" else "keep"
@@ -468,14 +683,13 @@ def build_statements(module, info, plans, removed, remaining_rows):
         if start_after:
             to_start.append(plan)
     statements = [s for plan in removed + plans for s in plan.statements]
-    skip = params.get("skip_events")
     if skip:
-        skipping = skip_events_statements(info, skip["connection"], skip["count"])
+        skipping = skip_statements(info, skip.name, skip.counter, skip.serial_mode)
         statements += skipping
         for plan in plans:
-            if plan.name.lower() == skip["connection"].lower():
+            if plan.name.lower() == skip.name.lower():
                 plan.statements += skipping
-        to_start = [plan for plan in to_start if plan.name.lower() != skip["connection"].lower()]
+        to_start = [plan for plan in to_start if plan.name.lower() != skip.name.lower()]
     listed = {plan.name.lower() for plan in plans}
     on_server = {(row.get("Connection_name") or "").lower() for row in remaining_rows} | listed
     if len(to_start) > 1 and on_server == listed:
@@ -523,16 +737,21 @@ def main():
     fail_on_input_errors(module, input_errors(params, info.version))
     rows = show_all_connections(cursor, info)
     plans, removed, remaining_rows, kept = plan_connections(module, cursor, rows)
-    statements = build_statements(module, info, plans, removed, remaining_rows)
+    skip = plan_skip(module, cursor, rows) if params.get("skip_events") else None
+    statements = build_statements(module, info, plans, removed, remaining_rows, skip)
 
     if statements and not module.check_mode:
         run_statements(module, cursor, statements)
+        if skip:
+            statements += finish_skip(module, cursor, info, skip, statements)
         rows = show_all_connections(cursor, info)
+    elif skip:  # check mode: the parallel mode would be set back too
+        statements += restore_statements(info, skip.name, skip.serial_mode)
     connection.close()
     result = dict(changed=bool(statements), queries=[s.masked() for s in statements], diff=diffs(module, plans, removed),
                   connections=report(plans, removed, rows), unmanaged_connections=unmanaged(kept))
-    if params.get("skip_events"):
-        result["skipped_events"] = dict(params["skip_events"])
+    if skip:
+        result["skipped_events"] = dict(skip.report, status=compact_status(find_connection(rows, skip.name)))
     module.exit_json(**result)
 
 

@@ -149,10 +149,18 @@ def test_skip_events_skips_exactly_the_failing_event(topology, run_module):
                                     "SET GLOBAL sql_slave_skip_counter = 1", "START REPLICA 'db1'",
                                     "SET @@SESSION.default_master_connection = ''"]
     assert connection_status(replica, "db1")["Slave_SQL_Running"] == "No"
+    # Check mode shows the one group the counter skips: the source's insert of 100, read from the relay log.
+    shown = predicted["skipped_events"]
+    assert (shown["last_sql_errno"], shown["count"], shown["done"], shown["complete"]) == (1062, 1, False, True)
+    assert len(shown["event_groups"]) == 1 and shown["event_groups"][0]["gtid"].startswith("1-")
+    assert [(event["event_type"], event["info"]) for event in shown["event_groups"][0]["events"]][1] == (
+        "Annotate_rows", "INSERT INTO from_db1.t VALUES (100)")
 
     skipped = run_module("mariadb_multisource", skip_args)
     assert not skipped["failed"], skipped
-    assert skipped["changed"] is True and skipped["skipped_events"] == {"connection": "db1", "count": 1}
+    assert skipped["changed"] is True and skipped["skipped_events"]["done"] is True
+    assert {key: skipped["skipped_events"][key] for key in ("connection", "count", "event_groups")} == {
+        "connection": "db1", "count": 1, "event_groups": shown["event_groups"]}
     wait_for(lambda: replica.query("SELECT id FROM from_db1.t WHERE id = 101"))
     wait_for(lambda: connection_running(replica, "db1"))
     assert connection_status(replica, "db1")["Last_SQL_Errno"] == 0

@@ -274,12 +274,6 @@ def test_version_wording(info, word):
         "RESET %s 'db1' ALL" % word]
 
 
-def test_skip_events_statements():
-    assert [s.masked() for s in cm.skip_events_statements(INFO, "db'2", 3)] == [
-        "STOP REPLICA 'db\\'2'", "SET @@SESSION.default_master_connection = 'db\\'2'",
-        "SET GLOBAL sql_slave_skip_counter = 3", "START REPLICA 'db\\'2'", "SET @@SESSION.default_master_connection = ''"]
-
-
 def test_connection_statements_compose_stop_change_start():
     statements = cm.connection_statements(INFO, "db1", status_row(), {"primary_delay": 5}, "keep")
     assert [s.masked() for s in statements] == ["STOP REPLICA 'db1'", "CHANGE MASTER 'db1' TO MASTER_DELAY=5",

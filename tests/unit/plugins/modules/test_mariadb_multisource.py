@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 
 from ansible_collections.replkit.mariadb.plugins.module_utils import change_master as cm
-from ansible_collections.replkit.mariadb.plugins.module_utils import replication_source
+from ansible_collections.replkit.mariadb.plugins.module_utils import replication_source, skip_events
 from ansible_collections.replkit.mariadb.plugins.modules import mariadb_multisource as module
 from ansible_collections.replkit.mariadb.tests.unit.fake_db import Expect, master_info_text, run_module_main
 
@@ -148,23 +148,182 @@ def test_all_problems_found_on_the_server_are_reported_before_any_write(monkeypa
     assert len(cursor.executed) == 4
 
 
+RELAY = "replica1-relay-bin-db2.000002"
+SHOW_RELAYLOG = r"SHOW RELAYLOG %s EVENTS IN %s FROM %s LIMIT %s"
+SETTINGS = r"SELECT @@GLOBAL.server_id AS server_id, .* @@GLOBAL.sql_slave_skip_counter AS skip_counter"
+
+
+def broken(name="db2", host="h2", **overrides):
+    """A connection stopped on a duplicate key, at the start of its failing group in the relay log."""
+    return row(name, host, running=False, Slave_IO_Running="Yes", Last_SQL_Errno=1062,
+               Last_SQL_Error="Duplicate entry '100' for key 'PRIMARY'", Relay_Log_File=RELAY, Relay_Log_Pos=1131,
+               **overrides)
+
+
+def settings_read(name, threads=0, slave_pos="1-1-3,2-2-3", counter=0):
+    return [Expect(r"SET @@SESSION.default_master_connection = %s", params=(name,)),
+            Expect(SETTINGS, rows=[dict(server_id=9, gtid_slave_pos=slave_pos, parallel_threads=threads,
+                                        parallel_mode="optimistic", skip_counter=counter)]),
+            Expect(r"SET @@SESSION.default_master_connection = %s", params=("",))]
+
+
+def relay_events(seq, pos, table="shop.orders"):
+    """The five events of one row-based transaction of domain 2, as SHOW RELAYLOG EVENTS rows."""
+    events = [("Gtid", "BEGIN GTID 2-2-%d" % seq), ("Annotate_rows", "INSERT INTO %s VALUES (%d)" % (table, seq)),
+              ("Table_map", "table_id: 18 (%s)" % table), ("Write_rows_v1", "table_id: 18 flags: STMT_END_F"),
+              ("Xid", "COMMIT /* xid=%d */" % seq)]
+    return [{"Log_name": RELAY, "Pos": pos + 40 * index, "Event_type": kind, "Server_id": 2, "End_log_pos": 0,
+             "Info": info} for index, (kind, info) in enumerate(events)]
+
+
+def relay_read(*groups, name="db2"):
+    return Expect(SHOW_RELAYLOG, params=(name, RELAY, 1131, 1000), rows=[event for group in groups for event in group])
+
+
+def wait_done(name, sql="Yes"):
+    """One look of the wait: the skip counter is back to 0."""
+    return settings_read(name) + [show(row("db1", "h1"), row(name, "h2", running=sql == "Yes"))]
+
+
 def test_skip_events_is_explicit_and_always_changed(datadir):
     result, _cursor = run(dict(TWO, skip_events=dict(connection="DB2", count=2)), [
-        VERSION, show(row("db1", "h1"), row("db2", "h2", Slave_SQL_Running="No", Last_SQL_Errno=1062)), datadir[1],
+        VERSION, show(row("db1", "h1"), broken()), datadir[1],
+        *settings_read("DB2"), relay_read(relay_events(4, 1131), relay_events(5, 1331), name="DB2"),
         Expect(r"STOP REPLICA %s", params=("DB2",)),
         Expect(r"SET @@SESSION.default_master_connection = %s", params=("DB2",)),
         Expect(r"SET GLOBAL sql_slave_skip_counter = %s", params=(2,)),
         Expect(r"START REPLICA %s", params=("DB2",)),
         Expect(r"SET @@SESSION.default_master_connection = %s", params=("",)),
+        *wait_done("DB2"),
         show(row("db1", "h1"), row("db2", "h2")),
     ])
-    assert result["changed"] is True and result["skipped_events"] == {"connection": "DB2", "count": 2}
+    skipped = result["skipped_events"]
+    assert result["changed"] is True
+    assert (skipped["connection"], skipped["count"], skipped["groups"], skipped["done"]) == ("DB2", 2, None, True)
+    assert (skipped["last_sql_errno"], skipped["relay_log_file"], skipped["relay_log_pos"]) == (1062, RELAY, 1131)
+    assert [group["gtid"] for group in skipped["event_groups"]] == ["2-2-4"], "a counter of 2 finishes one group"
+    assert [event["event_type"] for event in skipped["event_groups"][0]["events"]] == [
+        "Gtid", "Annotate_rows", "Table_map", "Write_rows_v1", "Xid"]
+    assert skipped["status"]["sql_running"] == "Yes" and skipped["parallel_mode"] is None
     assert [item["changed"] for item in result["connections"]] == [False, True]
 
 
-def test_skip_events_count_must_be_positive():
-    result, cursor = run(dict(TWO, skip_events=dict(connection="db2", count=0)), [])
-    assert result["failed"] and "skip_events.count must be between 1" in result["msg"]
+PARALLEL_SKIP = ["STOP REPLICA 'db2'", "SET @@SESSION.default_master_connection = 'db2'",
+                 "SET GLOBAL slave_parallel_mode = 'none'", "SET GLOBAL sql_slave_skip_counter = 6",
+                 "START REPLICA 'db2'", "SET @@SESSION.default_master_connection = ''"]
+PARALLEL_RESTORE = ["SET @@SESSION.default_master_connection = 'db2'", "STOP REPLICA 'db2' SQL_THREAD",
+                    "SET GLOBAL slave_parallel_mode = 'optimistic'", "START REPLICA 'db2' SQL_THREAD",
+                    "SET @@SESSION.default_master_connection = ''"]
+ONLY_DB2 = dict(connections=[], state="present", skip_events=dict(connection="db2", groups=2))
+
+
+def test_check_mode_shows_the_groups_a_skip_would_skip_and_changes_nothing():
+    result, cursor = run(ONLY_DB2, [
+        VERSION, show(row("db1", "h1"), broken()), *settings_read("db2", threads=4),
+        relay_read(relay_events(4, 1131), relay_events(5, 1331), relay_events(6, 1531))], check_mode=True)
+    assert result["changed"] is True and result["queries"] == PARALLEL_SKIP + PARALLEL_RESTORE
+    skipped = result["skipped_events"]
+    assert [group["gtid"] for group in skipped["event_groups"]] == ["2-2-4", "2-2-5"]
+    assert skipped["count"] == 6 and skipped["groups"] == 2 and skipped["complete"] is True
+    assert skipped["parallel_mode"] == "optimistic" and skipped["done"] is False
+    assert skipped["status"]["last_sql_errno"] == 1062 and result["connections"] == []
+    assert not [sql for sql, _params in cursor.executed if sql.startswith(("STOP", "START", "SET GLOBAL"))]
+    assert not [sql for sql, params in cursor.executed if "db1" in str(params)], "connection db1 is not touched"
+
+
+def test_a_parallel_aggregator_skips_in_serial_and_gets_its_mode_back():
+    expected = [Expect(r"STOP REPLICA %s", params=("db2",)),
+                Expect(r"SET @@SESSION.default_master_connection = %s", params=("db2",)),
+                Expect(r"SET GLOBAL slave_parallel_mode = %s", params=("none",)),
+                Expect(r"SET GLOBAL sql_slave_skip_counter = %s", params=(6,)),
+                Expect(r"START REPLICA %s", params=("db2",)),
+                Expect(r"SET @@SESSION.default_master_connection = %s", params=("",))]
+    restore = [Expect(r"SET @@SESSION.default_master_connection = %s", params=("db2",)),
+               Expect(r"STOP REPLICA %s SQL_THREAD", params=("db2",)),
+               Expect(r"SET GLOBAL slave_parallel_mode = %s", params=("optimistic",)),
+               Expect(r"START REPLICA %s SQL_THREAD", params=("db2",)),
+               Expect(r"SET @@SESSION.default_master_connection = %s", params=("",))]
+    result, _cursor = run(ONLY_DB2, [
+        VERSION, show(row("db1", "h1"), broken()), *settings_read("db2", threads=4),
+        relay_read(relay_events(4, 1131), relay_events(5, 1331), relay_events(6, 1531)),
+        *expected, *wait_done("db2"), *restore, show(row("db1", "h1"), row("db2", "h2"))])
+    assert result["queries"] == PARALLEL_SKIP + PARALLEL_RESTORE
+    assert result["skipped_events"]["done"] is True
+
+
+def test_a_new_error_right_after_the_skip_sets_the_mode_back_without_starting_the_sql_thread():
+    result, _cursor = run(dict(ONLY_DB2, skip_events=dict(connection="db2")), [
+        VERSION, show(row("db1", "h1"), broken()), *settings_read("db2", threads=4), relay_read(relay_events(4, 1131)),
+        *[Expect(".*") for _statement in range(6)], *wait_done("db2", sql="No"),
+        Expect(r"SET @@SESSION.default_master_connection = %s", params=("db2",)),
+        Expect(r"SET GLOBAL slave_parallel_mode = %s", params=("optimistic",)),
+        Expect(r"SET @@SESSION.default_master_connection = %s", params=("",)),
+        show(row("db1", "h1"), broken())])
+    assert not result["failed"] and result["skipped_events"]["done"] is True
+    assert result["skipped_events"]["count"] == 1 and result["queries"][-2] == "SET GLOBAL slave_parallel_mode = 'optimistic'"
+
+
+def test_a_skip_that_is_not_done_fails_and_leaves_serial_apply_in_place():
+    result, _cursor = run(dict(ONLY_DB2, skip_events=dict(connection="db2", count=1)), [
+        VERSION, show(row("db1", "h1"), broken()), *settings_read("db2", threads=4), relay_read(relay_events(4, 1131)),
+        *[Expect(".*") for _statement in range(6)],
+        *settings_read("db2", counter=1), show(row("db1", "h1"), broken())])
+    assert result["failed"]
+    assert ("The skip on connection 'db2' of admin@127.0.0.1:3306 was not done: its SQL thread stopped (1062 "
+            "Duplicate entry '100' for key 'PRIMARY')") in result["msg"]
+    assert "Its slave_parallel_mode stays none while the skip is pending" in result["msg"]
+    assert "SET GLOBAL slave_parallel_mode = 'optimistic'" in result["msg"], "how to set it back"
+    assert result["queries"] == PARALLEL_SKIP[:3] + ["SET GLOBAL sql_slave_skip_counter = 1"] + PARALLEL_SKIP[4:]
+
+
+def test_a_skip_still_pending_after_the_timeout_fails_saying_so(monkeypatch):
+    now = [0.0]
+    monkeypatch.setattr(skip_events.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(skip_events.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    poll = settings_read("db2", counter=1) + [show(row("db1", "h1"), row("db2", "h2"))]
+    result, _cursor = run(dict(ONLY_DB2, skip_events=dict(connection="db2", timeout=1)), [
+        VERSION, show(row("db1", "h1"), broken()), *settings_read("db2"), relay_read(relay_events(4, 1131)),
+        *[Expect(".*") for _statement in range(5)], *(poll * 6)])
+    assert result["failed"] and "was not done: 1 event(s) are still to skip after 1 s" in result["msg"]
+    assert "slave_parallel_mode" not in result["msg"]
+
+
+def test_groups_the_relay_log_does_not_hold_fail_before_any_change():
+    result, cursor = run(dict(ONLY_DB2, skip_events=dict(connection="db2", groups=3)), [
+        VERSION, show(row("db1", "h1"), broken()), *settings_read("db2"), relay_read(relay_events(4, 1131))])
+    assert result["failed"]
+    assert ("skip_events.groups=3 cannot be counted on connection 'db2' of admin@127.0.0.1:3306: its relay log holds 1 "
+            "complete event group(s) after the connection's position") in result["msg"]
+    assert not [sql for sql, _params in cursor.executed if sql.startswith(("STOP", "START", "SET GLOBAL"))]
+
+
+def test_no_wait_is_refused_where_the_parallel_mode_must_be_set_back():
+    result, cursor = run(dict(ONLY_DB2, skip_events=dict(connection="db2", timeout=0)), [
+        VERSION, show(row("db1", "h1"), broken()), *settings_read("db2", threads=4), relay_read(relay_events(4, 1131))])
+    assert result["failed"] and "skip_events.timeout=0 cannot be used on connection 'db2'" in result["msg"]
+    assert not [sql for sql, _params in cursor.executed if sql.startswith(("STOP", "START", "SET GLOBAL"))]
+
+
+def test_an_unreadable_relay_log_is_a_warning_for_one_group():
+    with mock.patch.object(module.ReplkitModule, "warn") as warn:
+        result, _cursor = run(dict(ONLY_DB2, skip_events=dict(connection="db2", timeout=0)), [
+            VERSION, show(row("db1", "h1"), broken()), *settings_read("db2"),
+            Expect(SHOW_RELAYLOG, error=RuntimeError("Could not find target log")),
+            *[Expect(".*") for _statement in range(5)], show(row("db1", "h1"), row("db2", "h2"))])
+    assert not result["failed"] and result["skipped_events"]["event_groups"] == []
+    assert "The events to skip on connection 'db2' of admin@127.0.0.1:3306 are not shown: SHOW RELAYLOG 'db2'" in (
+        warn.call_args.args[0])
+
+
+@pytest.mark.parametrize("skip, fragment", [
+    (dict(connection="db2", count=0), "skip_events.count must be between 1"),
+    (dict(connection="db2", groups=0), "skip_events.groups must be between 1"),
+    (dict(connection="db2", timeout=-1), "skip_events.timeout must be 0 or more seconds"),
+    (dict(connection="db2", count=1, groups=1), "mutually exclusive"),
+])
+def test_skip_events_options_are_checked_before_connecting(skip, fragment):
+    result, cursor = run(dict(TWO, skip_events=skip), [])
+    assert result["failed"] and fragment in result["msg"], result["msg"]
     assert cursor.executed == []
 
 
