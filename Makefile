@@ -36,8 +36,9 @@ help:
 setup:
 	lab/setup-host.sh
 
+# images, unit, sanity, lint, build, integration, molecule-all: the images are built while the static layers run.
 test: setup
-	lab/with-docker.sh $(MAKE) --no-print-directory images unit sanity lint build integration molecule-all
+	lab/with-docker.sh lab/test-all.sh
 
 unit: setup
 	$(PYTEST) tests/unit
