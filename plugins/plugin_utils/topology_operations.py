@@ -167,8 +167,8 @@ def _candidate_problems(operation, plan, old, candidate, states):
     if not state.get("log_bin"):
         problems.append("%s: the candidate runs without a binary log, so no replica could follow it after the %s; "
                         "set mariadb_log_slave_updates: true on %s and run replkit.mariadb.site once (it restarts the "
-                        "server with log_bin and log_slave_updates) before the %s" % (candidate, operation, candidate,
-                                                                                    operation))
+                        "server with log_bin and log_slave_updates) before the %s"
+                        % (candidate, operation, candidate, operation))
     return problems
 
 
@@ -186,8 +186,8 @@ def _static_problems(operation, new_plan, states):
                 fix = ("set mariadb_%s: true on %s in the inventory, so that the new plan keeps what the server runs "
                        "(no restart), then run the %s again" % (setting, host, operation))
             problems.append("%s: after the %s the topology needs %s=%s, but the server runs with %s, and only a "
-                            "restart changes it; %s" % (host, operation, setting, "ON" if wanted else "OFF",
-                                                       "ON" if running else "OFF", fix))
+                            "restart changes it; %s"
+                            % (host, operation, setting, "ON" if wanted else "OFF", "ON" if running else "OFF", fix))
     return problems
 
 
@@ -247,7 +247,7 @@ def close_around(declared, failed):
     a read-only replica of the first of them, ready to rejoin.
     """
     new = copy.deepcopy(declared)
-    upstream = [entry for entry in declared[failed]["sources"]]
+    upstream = list(declared[failed]["sources"])
     followers = []
     for host, declaration in new.items():
         if host == failed or failed not in [source_host(entry) for entry in declaration["sources"]]:

@@ -94,3 +94,31 @@ def test_every_readme_example_is_converged_by_a_scenario():
         if number and re.search(r"^all:$", block, re.M):
             printed.add(number.group(1))
     assert printed == set(CONVERGED_EXAMPLES)
+
+
+# ---------------------------------------------------------------- day-2 commands
+
+DAY2_VARIABLES = {"mariadb_candidate": "candidate", "mariadb_failed_host": "failed", "mariadb_rejoin_host": "host"}
+
+
+def printed_day2_commands():
+    text = (REPO / "README.md").read_text()
+    return re.findall(r"^ansible-playbook -i inventory replkit\.mariadb\.(switchover|failover|rejoin)((?: -e \S+)+)$",
+                      text, re.M)
+
+
+def test_the_readme_prints_each_operation():
+    assert sorted({command[0] for command in printed_day2_commands()}) == ["failover", "rejoin", "switchover"]
+
+
+@pytest.mark.parametrize("operation, arguments", printed_day2_commands())
+def test_each_printed_operation_runs_as_printed_in_a_scenario(operation, arguments):
+    """The master_master scenario (README example 4) runs each printed command with exactly these variables (the
+    printed rejoin is the one the scenario's errant transaction makes refuse, as the README describes)."""
+    wanted = {DAY2_VARIABLES[name]: value for name, value in
+              (argument.split("=", 1) for argument in arguments.split(" -e ")[1:])}
+    steps = yaml.safe_load((REPO / "molecule/master_master/inventory/group_vars/mariadb.yml").read_text())["test_day2"]
+    matching = [step for step in steps["steps"] if step.get("operation") == operation
+                and all(step.get(key) == value for key, value in wanted.items())
+                and not step.get("accept_errant")]
+    assert matching, "add a step running replkit.mariadb.%s with %s to the master_master scenario" % (operation, wanted)

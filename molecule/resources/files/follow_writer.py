@@ -1,4 +1,6 @@
-#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, replkit.mariadb contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A client that follows the writable node: it commits one numbered row every INTERVAL seconds into a table and,
 when the node it writes to refuses (read_only) or goes away, reconnects to whichever node takes writes.
 

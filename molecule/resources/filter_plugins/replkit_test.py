@@ -311,7 +311,7 @@ def day2_report_lines(stdout):
 
 def recap_changed(stdout):
     """The sum of changed= over the hosts of a PLAY RECAP."""
-    return sum(int(found) for found in re.findall(r"\bchanged=(\d+)", str(stdout).split("PLAY RECAP")[-1]))
+    return sum(int(found) for found in re.findall(r"\bchanged=(\d+)", str(stdout).rsplit("PLAY RECAP", maxsplit=1)[-1]))
 
 
 def follow_writer_report(count, rows_by_host):
