@@ -3,6 +3,7 @@
 #   make demo       converge the multi-source aggregator lab and show its replication
 #   make benchmark  converge timings;  make benchmark-seed [SIZE_MB=1024]  seeding methods
 #   make benchmark-checksum [SIZE_MB=1024]  the data checksum against CHECKSUM TABLE, under writes
+#   make benchmark-day2  switchover and failover of a master-master pair under a writer: write gap, time to writes
 #   make unit-matrix  the unit tests on ansible-core 2.16, 2.17 and 2.18 as well
 # Layers: make unit | sanity | lint | integration | images | molecule SCENARIO=lab [SUITE=bookworm]
 
@@ -28,7 +29,7 @@ SANITY_ROOT := $(CURDIR)/.cache/sanity/ansible_collections/replkit/mariadb
 PYTEST := $(CURDIR)/lab/pytest-strict.sh
 
 .PHONY: help setup test unit unit-matrix sanity lint build integration images molecule molecule-all demo demo-down benchmark \
-        benchmark-seed benchmark-checksum clean
+        benchmark-seed benchmark-checksum benchmark-day2 clean
 
 help:
 	@sed -n 's/^#   //p;s/^# Layers: /  /p' $(MAKEFILE_LIST)
@@ -101,6 +102,11 @@ benchmark-checksum: setup
 	mkdir -p benchmarks/results
 	$(BIN)/python benchmarks/checksum_bench.py --size-mb $(or $(SIZE_MB),1024) --batch 50 \
 	  --output benchmarks/results/checksum-$(SUITE).json
+
+benchmark-day2: setup
+	mkdir -p benchmarks/results
+	lab/with-docker.sh $(BIN)/python benchmarks/day2_bench.py --suite $(SUITE) \
+	  --output benchmarks/results/day2-$(SUITE).json
 
 clean:
 	rm -rf .cache tests/output
