@@ -87,4 +87,4 @@ fi
 # The collection under test, importable as ansible_collections.replkit.mariadb.
 mkdir -p "$collections/replkit"
 ln -sfn ../../.. "$collections/replkit/mariadb"
-echo "setup: ready ($(.venv/bin/ansible --version | head -1))"
+echo "setup: ready ($(.venv/bin/ansible --version | sed -n 1p))"

@@ -83,12 +83,12 @@ def operation_report(result):
     return report(result)
 
 
-def operation_inventory(result, group="mariadb"):
+def operation_inventory(result, group="mariadb", with_variables=True):
     """The inventory change of a switchover or failover as an inventory source, to give after the inventory."""
     if not isinstance(result, Mapping) or "inventory_change" not in result:
         raise AnsibleFilterError("operation_inventory expects the result of topology_switchover or topology_failover, "
                                  "got %r" % (result,))
-    return inventory_source(result, group)
+    return inventory_source(result, group, bool(with_variables))
 
 
 class FilterModule:

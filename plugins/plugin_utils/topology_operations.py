@@ -450,7 +450,8 @@ def report(result):
     return lines
 
 
-def inventory_source(result, group):
-    """The inventory change as an inventory source (YAML structure) for the topology group."""
-    return {"all": {"children": {group: {"hosts": {host: dict(variables)
+def inventory_source(result, group, with_variables=True):
+    """The inventory change as an inventory source (YAML structure) for the topology group; without the variables,
+    only the hosts (for an inventory directory whose host_vars files hold them)."""
+    return {"all": {"children": {group: {"hosts": {host: dict(variables) if with_variables else None
                                                    for host, variables in sorted(result["inventory_change"].items())}}}}}

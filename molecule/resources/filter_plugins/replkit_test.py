@@ -281,7 +281,8 @@ STEP_EXTRA_VARS = {"candidate": "mariadb_candidate", "failed": "mariadb_failed_h
 
 
 def day2_extra_vars(step, change_file):
-    """The -e arguments of one operation step; switchover and failover also write their inventory change."""
+    """The -e arguments of one operation step; switchover and failover also write their inventory change (as an
+    inventory directory: scenarios keep their topology variables in host_vars files)."""
     _require_mapping(step, "a day-2 step")
     arguments = []
     for key, variable in STEP_EXTRA_VARS.items():
@@ -289,7 +290,7 @@ def day2_extra_vars(step, change_file):
             value = step[key]
             arguments.append("--extra-vars=%s=%s" % (variable, str(value).lower() if isinstance(value, bool) else value))
     if step.get("operation") in ("switchover", "failover"):
-        arguments.append("--extra-vars=mariadb_operation_change_file=%s" % change_file)
+        arguments.append("--extra-vars=mariadb_operation_change_dir=%s" % change_file)
     return arguments
 
 

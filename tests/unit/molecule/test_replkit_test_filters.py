@@ -232,7 +232,7 @@ def test_writer_count_sql_counts_this_run_over_every_table():
 
 def test_day2_extra_vars_name_the_playbooks_variables_and_the_change_file():
     assert expectations.day2_extra_vars({"operation": "switchover", "candidate": "db-b"}, "/w/c.yml") == [
-        "--extra-vars=mariadb_candidate=db-b", "--extra-vars=mariadb_operation_change_file=/w/c.yml"]
+        "--extra-vars=mariadb_candidate=db-b", "--extra-vars=mariadb_operation_change_dir=/w/c.yml"]
     assert expectations.day2_extra_vars({"operation": "rejoin", "host": "db-a", "accept_errant": True}, "/c") == [
         "--extra-vars=mariadb_rejoin_host=db-a", "--extra-vars=mariadb_rejoin_accept_errant=true"]
 
