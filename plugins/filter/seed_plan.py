@@ -18,14 +18,14 @@ BACKUP_RECEIVE_KEYS = ("prepare_seconds",)
 BACKUP_RESTORE_KEYS = ("gtid_slave_pos", "previous_datadir")
 
 
-def seed_plan(topology, facts, default_method=DEFAULT_METHOD, non_transactional="fail"):
+def seed_plan(topology, facts, default_method=DEFAULT_METHOD, non_transactional="fail", rebuild=None):
     """Plan which replica is seeded from which source, in rounds; fail listing every problem."""
     if not isinstance(topology, Mapping) or not isinstance(facts, Mapping):
         raise AnsibleFilterError("seed_plan expects the topology plan as input and the servers' facts as argument, "
                                  "got %s and %s; use it as: mariadb_topology_plan | replkit.mariadb.seed_plan(facts)"
                                  % (type(topology).__name__, type(facts).__name__))
     try:
-        return plan_seeding(topology, facts, default_method, non_transactional)
+        return plan_seeding(topology, facts, default_method, non_transactional, rebuild or None)
     except SeedPlanError as exc:
         raise AnsibleFilterError("Seeding cannot be planned:\n" + str(exc)) from None
 
@@ -77,7 +77,7 @@ def seed_step_text(entry):
     if "reason" in entry:
         return "%s - not seeded, %s%s" % (where, entry["reason"], unlogged)
     what = ", ".join(entry.get("databases") or []) or "the whole server"
-    forced = " (forced)" if entry.get("force") else ""
+    forced = " (rebuild, forced)" if entry.get("rebuild") else " (forced)" if entry.get("force") else ""
     redo = " - redo: %s" % entry["redo"] if entry.get("redo") else ""
     return "%s - round %s, %s%s of %s%s%s" % (where, entry.get("round"), entry.get("method"), forced, what, redo,
                                               unlogged)

@@ -117,6 +117,19 @@ def dump_command(binary, defaults_file, method, databases, ignore_tables=()):
     return command
 
 
+def keep_aside_command(binary, defaults_file, databases):
+    """mariadb-dump of this server's own copy of ``databases``, one snapshot, before a forced copy replaces them."""
+    return [binary, "--defaults-file=%s" % defaults_file, "--databases"] + list(databases) + [
+        "--routines", "--triggers", "--events", "--hex-blob", "--default-character-set=utf8mb4",
+        "--max-allowed-packet=1G", "--quick", "--single-transaction"]
+
+
+def keep_aside_name(connection, stamp):
+    """The file a replaced copy is kept in: the connection's name (``default`` for '') and a UTC time stamp."""
+    label = re.sub(r"[^A-Za-z0-9_.-]", "_", connection or "") or "default"
+    return "%s-%s.sql" % (label, stamp)
+
+
 def import_command(binary, defaults_file):
     """The client that applies the dump to this server, without writing it to this server's binary log.
 

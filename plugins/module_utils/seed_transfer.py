@@ -15,7 +15,8 @@ import time
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import client_option_file, option_pipe
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
-    PositionScanner, dump_command, import_command, local_client_options, source_client_options)
+    PositionScanner, dump_command, import_command, keep_aside_command, keep_aside_name, local_client_options,
+    source_client_options)
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import progress_record, tail, write_progress_file
 
 CHUNK = 1 << 20
@@ -94,3 +95,29 @@ class DumpPipe:
     def _read(handle):
         handle.seek(0)
         return tail(handle.read()) or "(no message)"
+
+
+def keep_aside(params, databases, directory, connection, now=None):
+    """Dump this server's ``databases`` into a new 0600 file in ``directory`` (0700); returns (path, failure or None).
+
+    The file is created before mariadb-dump starts and never overwritten; on a failure it is removed (it would hold
+    a partial copy) and nothing else has changed.
+    """
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    path = os.path.join(directory, keep_aside_name(connection, stamp))
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    local_fd, local_cnf = option_pipe(client_option_file(local_client_options(params)))
+    with os.fdopen(descriptor, "wb") as output:
+        try:
+            run = subprocess.run(keep_aside_command(params["dump_binary"], local_cnf, databases), stdout=output,
+                                 stderr=subprocess.PIPE, pass_fds=(local_fd,), check=False)
+        finally:
+            os.close(local_fd)
+        output.flush()
+        os.fsync(output.fileno())
+    if run.returncode != 0:
+        os.unlink(path)
+        return None, "mariadb-dump of this server's %s exited %d: %s" % (
+            ", ".join(databases), run.returncode, tail(run.stderr.decode("utf-8", "replace")) or "(no message)")
+    return path, None

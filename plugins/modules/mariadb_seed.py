@@ -117,6 +117,15 @@ options:
         copies; tables only this server has are kept.
     type: bool
     default: false
+  keep_aside_dir:
+    description:
+      - Before a forced copy (O(force=true), or an unfinished one redone) replaces databases this server already
+        holds, dump this server's own copy of them (one snapshot, routines, triggers and events included) into a new
+        file in this directory (created with mode 0700), named after O(stop_connection) and the time (UTC), mode
+        0600, returned in RV(kept_aside). Nothing else happens when that dump fails.
+      - The files are never removed by the collection; load one with the mariadb client to get the old data back.
+    type: path
+    version_added: 0.5.0
   stop_connection:
     description:
       - The name of this replica's replication connection from the source. When it runs, it is stopped before the copy
@@ -233,6 +242,12 @@ ignored_tables:
   elements: str
   sample: [shop.tmp_import]
   version_added: 0.3.0
+kept_aside:
+  description: The file this server's replaced copy was dumped into (O(keep_aside_dir)).
+  returned: when O(keep_aside_dir) is set and the copy replaced databases this server held
+  type: str
+  sample: /var/lib/mysql.replkit-rebuilt/db1-20261201T101500Z.sql
+  version_added: 0.5.0
 redone:
   description: The unfinished seed of O(stop_connection) that O(state_file) recorded, which this run copies again.
   returned: when O(state_file) held an unfinished entry for the connection
@@ -306,7 +321,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
     METHODS, non_transactional, presence, select_databases, source_login, source_ssl_context)
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed_state import (
     describe_unfinished, read_seed_state, record_seed_phase, unfinished_seeds)
-from ansible_collections.replkit.mariadb.plugins.module_utils.seed_transfer import DumpPipe
+from ansible_collections.replkit.mariadb.plugins.module_utils.seed_transfer import DumpPipe, keep_aside
 from ansible_collections.replkit.mariadb.plugins.module_utils.transfer import (
     make_work_dir, progress_file_problem, progress_record, rate_mib_s, remove_dead_work_dirs, write_progress_file)
 
@@ -338,6 +353,7 @@ def argument_spec():
         allow_system_databases=dict(type="bool", default=False),
         non_transactional=dict(type="str", choices=["fail", "locked_dump"], default="fail"),
         force=dict(type="bool", default=False),
+        keep_aside_dir=dict(type="path"),
         stop_connection=dict(type="str"),
         set_gtid_slave_pos=dict(type="bool", default=True),
         progress_file=dict(type="path"),
@@ -539,7 +555,8 @@ def main():
         selected = seedable_databases(filters, selected)
         ignored = filtered_out_tables(module, source_cursor, selected, filters)
         texts, positions = read_positions(module, cursor)
-        held = presence(databases_of(module, cursor, "of this replica"), selected)
+        held_names = databases_of(module, cursor, "of this replica")
+        held = presence(held_names, selected)
         result = dict(changed=False, method=params["method"], databases=selected, queries=[],
                       gtid_slave_pos=texts["gtid_slave_pos"], ignored_tables=["%s.%s" % pair for pair in ignored])
         before = dict(databases=[name for name in selected if held != "absent"], gtid_slave_pos=texts["gtid_slave_pos"])
@@ -565,6 +582,14 @@ def main():
             result["queries"].append(running.masked())
         if module.check_mode:
             module.exit_json(**result)
+        replaced = [name for name in selected if name in held_names]
+        if params["keep_aside_dir"] and replaced:
+            result["kept_aside"], failure = keep_aside(params, replaced, params["keep_aside_dir"],
+                                                       params["stop_connection"])
+            if failure:
+                module.fail_json(msg="Keeping this server's copy aside before it is replaced failed: %s. Nothing was "
+                                     "changed; fix the cause (space in keep_aside_dir, the login user's privileges) "
+                                     "and run again." % failure, **result)
         record = dict(source=params["source_host"], method=method, databases=selected)
         record_seed_phase(params["state_file"], params["stop_connection"], "started", **record)
         if running:

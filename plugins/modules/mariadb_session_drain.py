@@ -24,7 +24,7 @@ description:
     ones too (an idle session may start a write at any moment). A transaction still open when its session is killed
     is rolled back, never half-applied. Then waits until the killed sessions are gone, so nothing they commit
     lands after the task.
-  - Sessions of accounts without the privilege are left alone: the server refuses their writes.
+  - Sessions of accounts without the privilege are left alone, because the server refuses their writes.
   - An account with the privilege can log in again after the task and write; give such writers no
     C(READ_ONLY ADMIN) (or C(SUPER) before 10.11), or stop them for the switchover.
 extends_documentation_fragment:
@@ -50,7 +50,7 @@ notes:
   - The sessions of the login user are treated like any other, but the module's own connection is never killed.
   - Needs the C(PROCESS) privilege to see every session, C(CONNECTION ADMIN) (or C(SUPER)) to kill them, and
     C(SELECT) on C(mysql.user) with the right to run C(SHOW GRANTS) for other accounts.
-  - The query text of a session is never read or returned: it may hold a password.
+  - The query text of a session is never read or returned, as it may hold a password.
 seealso:
   - name: read_only
     description: Which writes read_only stops.

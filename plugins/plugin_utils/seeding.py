@@ -45,6 +45,12 @@ Rules, per planned connection (replica <- source):
   complete: its source died, the run was killed) is redone, forced, whatever
   the replica holds now and whether or not the connection exists: a half copy
   is never taken for a finished one. With ``seed: never`` it is a problem.
+- ``rebuild`` (replkit.mariadb.rebuild): every connection of that one replica is
+  copied again, forced, whatever it holds and whether the connection exists
+  (``seed: never`` entries excepted, and said so). Only a read-only replica is
+  rebuilt: a writable host's own writes would be overwritten. A physical copy
+  (``mariadb_backup``) is refused on a host other hosts replicate from: their
+  positions are in the binary log it would replace; the dumps keep that log.
 """
 
 from __future__ import annotations
@@ -118,8 +124,10 @@ def _running_binlog_filters(facts, host):
 
 
 class _Planner:
-    def __init__(self, plan, facts, default_method, non_transactional="fail"):
+    def __init__(self, plan, facts, default_method, non_transactional="fail", rebuild=None):
         self.problems = []
+        self.plan = plan
+        self.rebuild = rebuild
         self.notes = []
         # host -> (the plan's binary-log filters, the running server's or None).
         self.binlog = {host: (check_binlog_filters(plan[host].get("binlog_filters")), _running_binlog_filters(facts, host))
@@ -229,8 +237,18 @@ class _Planner:
                 return
             mode = "redo"
         if mode == "never":
-            self.skipped.append(dict(base, reason="seed: never"))
+            self.skipped.append(dict(base, reason="seed: never" + (" (not rebuilt)" if replica == self.rebuild else "")))
             return
+        if replica == self.rebuild:
+            if method == "mariadb_backup" and self.replicated_from(replica):
+                self.problems.append(
+                    "%s: mariadb_rebuild_host cannot be copied with mariadb_backup from %s: %s replicate(s) from it, "
+                    "and their positions are in the binary log a physical copy replaces; set seed_method: "
+                    "consistent_dump (or locked_dump) on its mariadb_sources entry for %s (or -e "
+                    "seed_default_method=consistent_dump), which keeps that log"
+                    % (replica, source, ", ".join(self.replicated_from(replica)), source))
+                return
+            mode = "rebuild"
         if mode == "auto" and name.lower() in self.connections[replica]:
             self.skipped.append(dict(base, reason="the connection exists already (set up before)"))
             return
@@ -291,11 +309,13 @@ class _Planner:
             self.holds[replica][db] = origin
             self.imports[replica][db] = origin
         self.round_into[replica] = max(self.round_into[replica], step_round)
-        step = dict(base, round=step_round, method=method, force=mode in ("always", "redo"),
+        step = dict(base, round=step_round, method=method, force=mode in ("always", "redo", "rebuild"),
                     databases=None if method == "mariadb_backup" else databases,
                     filters=dict(connection.get("filters") or {}))
         if unfinished is not None:
             step["redo"] = describe_unfinished(name, unfinished)
+        if mode == "rebuild":
+            step["rebuild"] = True
         self.steps.append(step)
 
     def snapshot_or_locked(self, replica, source, connection, databases):
@@ -318,7 +338,28 @@ class _Planner:
             % (replica, source, ", ".join(sorted(found)), source, source))
         return None
 
+    def replicated_from(self, host):
+        return sorted({replica for replica, connection in self.edges if connection["source"] == host})
+
+    def rebuild_problems(self, plan):
+        host = self.rebuild
+        if host not in plan:
+            return ["mariadb_rebuild_host=%s is not a host of the topology (%s); name the replica to rebuild with -e "
+                    "mariadb_rebuild_host=HOST" % (host, ", ".join(sorted(plan)))]
+        if not plan[host].get("connections"):
+            return ["%s: mariadb_rebuild_host names a host without sources (mariadb_sources is empty), so there is "
+                    "nothing to rebuild it from; name a replica" % host]
+        if plan[host].get("writable"):
+            return ["%s: mariadb_rebuild_host is writable (mariadb_writable: true): a rebuild overwrites its data with "
+                    "its sources' copy, so what was written on it would be lost; move its writes away first "
+                    "(replkit.mariadb.switchover) and set mariadb_writable: false, then rebuild it" % host]
+        return []
+
     def run(self):
+        if self.rebuild is not None:
+            problems = self.rebuild_problems(self.plan)
+            if problems:
+                raise SeedPlanError(problems)
         pending = list(self.edges)
         while pending:
             incoming = {replica for replica, _connection in pending}
@@ -341,19 +382,20 @@ class _Planner:
         return {"steps": self.steps, "skipped": self.skipped, "rounds": rounds, "notes": self.notes}
 
 
-def plan_seeding(plan, facts, default_method=DEFAULT_METHOD, non_transactional="fail"):
+def plan_seeding(plan, facts, default_method=DEFAULT_METHOD, non_transactional="fail", rebuild=None):
     """``{"steps": [...], "skipped": [...], "rounds": N}`` for the topology ``plan`` and the servers' ``facts``.
 
     ``facts``: host -> {"databases": [names, system ones left out], "connections": [connection names]}, and
     optionally "binlog_filters" ({"do": [...], "ignore": [...]}: the running server's; absent when not known).
+    ``rebuild``: the one replica whose every connection is copied again (replkit.mariadb.rebuild), or None.
     Each step: replica, source, connection, round (1..N), method, force, databases (None: the whole server),
-    and ``unlogged`` (the source's databases left out because it does not log them) where there are any.
+    ``rebuild`` (true on the rebuilt replica's steps) and ``unlogged`` (the source's databases left out because it does not log them) where there are any.
     ``notes``: lines about running servers whose binary-log filters differ from the plan's.
     Raises SeedPlanError listing every problem.
     """
     if non_transactional not in ("fail", "locked_dump"):
         raise SeedPlanError(["seed_non_transactional is %r; it is fail or locked_dump" % (non_transactional,)])
-    return _Planner(plan, facts, default_method, non_transactional).run()
+    return _Planner(plan, facts, default_method, non_transactional, rebuild).run()
 
 
 def _shown(value):

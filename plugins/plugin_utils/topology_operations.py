@@ -276,7 +276,12 @@ def _result(operation, host_vars, hosts, groups, old, candidate, old_plan, state
     lost = {}
     if operation == "failover":
         for host in sorted(states):
-            names = [c["name"] for plan in (old_plan, new_plan) for c in plan[host]["connections"] if c["source"] == old]
+            # A connection that keeps its name (connection_name) and now comes from the candidate follows it: it is
+            # changed by the rewire, not held back.
+            new_sources = {c["name"]: c["source"] for c in new_plan[host]["connections"]}
+            names = [c["name"] for c in old_plan[host]["connections"]
+                     if c["source"] == old and new_sources.get(c["name"], old) == old]
+            names += [c["name"] for c in new_plan[host]["connections"] if c["source"] == old]
             if names:
                 lost[host] = sorted(set(names), key=names.index)
     return {

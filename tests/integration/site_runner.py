@@ -12,11 +12,11 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_site(tmp_path, servers, sources, *options, password, host_vars=None):
+def run_site(tmp_path, servers, sources, *options, password, host_vars=None, playbook=None):
     """ansible-playbook site.yml over local 'hosts', one per lab server; ``options`` go to ansible-playbook.
 
     ``sources`` maps a host to its ``mariadb_sources`` (hosts without any are writable primaries); ``host_vars`` adds
-    variables per host.
+    variables per host; ``playbook`` runs another playbook than site.yml (a collection playbook's name).
     """
     hosts = {}
     for name, server in servers.items():
@@ -34,7 +34,7 @@ def run_site(tmp_path, servers, sources, *options, password, host_vars=None):
         "server_config_dir": str(tmp_path / "conf.d")}}}
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
     (tmp_path / "conf.d").mkdir(exist_ok=True)
-    return run_playbook(tmp_path, "-i", str(tmp_path / "inventory.yml"), *options, str(REPO / "site.yml"))
+    return run_playbook(tmp_path, "-i", str(tmp_path / "inventory.yml"), *options, playbook or str(REPO / "site.yml"))
 
 
 def run_playbook(tmp_path, *arguments):

@@ -9,8 +9,8 @@ import ssl
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import client_option_file
 from ansible_collections.replkit.mariadb.plugins.module_utils.seed import (
-    PositionScanner, dump_command, import_command, local_client_options, non_transactional, presence,
-    select_databases, source_client_options, source_ssl_context, source_tls_wanted)
+    PositionScanner, dump_command, import_command, keep_aside_command, keep_aside_name, local_client_options,
+    non_transactional, presence, select_databases, source_client_options, source_ssl_context, source_tls_wanted)
 
 HEADER = (b"-- MariaDB dump\n-- CHANGE MASTER TO MASTER_LOG_FILE='mariadb-bin.000003', MASTER_LOG_POS=1337;\n"
           b"CREATE TABLE t (x int);\nINSERT INTO t VALUES (1);\n"
@@ -158,3 +158,17 @@ def test_a_source_connection_left_in_plain_text_is_refused():
                                       "for .* Nothing was copied or changed"):
         require_encrypted(_Module(), plain)
     assert plain.closed
+
+
+def test_keep_aside_dumps_this_servers_copy_in_one_snapshot_with_no_secret_on_the_command_line():
+    command = keep_aside_command("mariadb-dump", "/dev/fd/5", ["shop", "crm"])
+    assert command[:5] == ["mariadb-dump", "--defaults-file=/dev/fd/5", "--databases", "shop", "crm"]
+    assert "--single-transaction" in command and "--routines" in command and "--triggers" in command
+    assert not any("password" in word for word in command) and not any("master-data" in word for word in command)
+
+
+@pytest.mark.parametrize("connection, expected", [
+    ("db1", "db1-20261201T101500Z.sql"), ("", "default-20261201T101500Z.sql"),
+    ("../etc/x y", ".._etc_x_y-20261201T101500Z.sql")])
+def test_keep_aside_file_names_stay_in_their_directory(connection, expected):
+    assert keep_aside_name(connection, "20261201T101500Z") == expected

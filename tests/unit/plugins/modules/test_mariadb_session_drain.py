@@ -51,14 +51,14 @@ def test_check_mode_lists_privileged_sessions_and_kills_nothing():
     assert result["changed"] is True and result["queries"] == ["KILL CONNECTION 5"]
     assert [s["id"] for s in result["killed"]] == [5] and result["privileged_users"] == ["admin"]
     assert result["diff"] == {"before": {"privileged_sessions": [5]}, "after": {"privileged_sessions": []}}
-    assert not any(sql.startswith("KILL") for sql, _ in cursor.executed)
+    assert not any(sql.startswith("KILL") for sql, dummy in cursor.executed)
 
 
 def test_no_privileged_session_changes_nothing():
     script = [VERSION, processlist((6, "app", "Query")), transactions(6),
               Expect(ACCOUNTS, params=("app",), rows=[{"user": "app", "host": "%"}]),
               grants("app", "%", "GRANT SELECT, INSERT ON *.* TO `app`@`%`")]
-    result, _ = run({}, script)
+    result, dummy = run({}, script)
     assert result["changed"] is False and result["killed"] == [] and result["queries"] == []
 
 
@@ -73,7 +73,7 @@ def test_waits_for_a_busy_privileged_session_then_kills_every_privileged_one_and
               Expect(r"KILL CONNECTION %s", params=(8,), error=pymysql.err.InternalError(1094, "Unknown thread id: 8")),
               processlist((5, "admin", "Killed"), (6, "app", "Query")),
               processlist((6, "app", "Query"))]
-    result, _ = run({"wait_timeout": 30}, script, diff=True)
+    result, dummy = run({"wait_timeout": 30}, script, diff=True)
     assert not result["failed"], result.get("msg")
     assert result["changed"] is True and result["queries"] == ["KILL CONNECTION 5"]
     assert [(s["id"], s["busy"]) for s in result["killed"]] == [(5, False), (8, False)] and result["interrupted"] == 0
@@ -86,7 +86,7 @@ def test_kills_busy_sessions_when_the_wait_is_over_and_keeps_kept_users():
               grants("admin", "localhost", "GRANT READ_ONLY ADMIN ON *.* TO `admin`@`localhost`"),
               Expect(r"KILL CONNECTION %s", params=(5,)),
               processlist((9, "monitor", "Sleep"))]
-    result, _ = run({"wait_timeout": 0, "keep_users": ["monitor"]}, script)
+    result, dummy = run({"wait_timeout": 0, "keep_users": ["monitor"]}, script)
     assert result["interrupted"] == 1 and [s["id"] for s in result["killed"]] == [5]
 
 
@@ -96,7 +96,7 @@ def test_a_kill_the_server_refuses_fails_naming_the_privilege():
               grants("admin", "%", "GRANT ALL PRIVILEGES ON *.* TO `admin`@`%`"),
               Expect(r"KILL CONNECTION %s", params=(5,),
                      error=pymysql.err.OperationalError(1095, "You are not owner of thread 5"))]
-    result, _ = run({}, script)
+    result, dummy = run({}, script)
     assert result["failed"] and "KILL CONNECTION 5" in result["msg"] and "CONNECTION ADMIN" in result["msg"]
 
 

@@ -245,3 +245,51 @@ def test_an_ssl_link_that_copies_nothing_is_not_refused():
     held["r"]["unfinished_seeds"] = {"p": dict(UNFINISHED, method="mariadb_backup")}
     with pytest.raises(SeedPlanError, match="the physical copy stream is not encrypted"):
         plan_seeding(plan_topology(ssl_link(seed_method="mariadb_backup")), held)
+
+
+def test_rebuild_copies_every_connection_of_the_one_replica_again_forced():
+    plan = plan_topology(AGGREGATOR)
+    seeded = facts(db1=["shop"], db2=["crm"], backup=(["shop", "crm", "own"], ["db1", "crm"]))
+    assert plan_seeding(plan, seeded)["steps"] == []
+    result = plan_seeding(plan, seeded, rebuild="backup")
+    assert steps_of(result) == [(1, "backup", "db1", ["shop"]), (1, "backup", "db2", ["crm"])]
+    assert all(step["force"] and step["rebuild"] for step in result["steps"])
+    # The replica's own database is not the sources': it is not touched (the dump replaces only what it copies).
+    assert all("own" not in step["databases"] for step in result["steps"])
+
+
+def test_rebuild_of_a_pairs_passive_side_copies_from_the_writer_only_and_never_back():
+    result = plan_seeding(plan_topology(PAIR), facts(a=(["important"], ["b"]), b=(["important"], ["a"])), rebuild="b")
+    assert steps_of(result) == [(1, "b", "a", ["important"])] and result["steps"][0]["force"]
+    assert [entry["reason"] for entry in result["skipped"]] == ["the connection exists already (set up before)"]
+
+
+def test_rebuild_leaves_seed_never_entries_and_says_so():
+    never = {"host": "db2", "connection_name": "crm", "seed": "never"}
+    inventory = dict(AGGREGATOR, backup={"mariadb_sources": ["db1", never]})
+    result = plan_seeding(plan_topology(inventory), facts(db1=["shop"], db2=["crm"], backup=(["shop", "crm"], ["db1", "crm"])),
+                          rebuild="backup")
+    assert steps_of(result) == [(1, "backup", "db1", ["shop"])]
+    assert result["skipped"][0]["reason"] == "seed: never (not rebuilt)"
+
+
+@pytest.mark.parametrize("inventory, host, method, expected", [
+    (AGGREGATOR, "nowhere", "consistent_dump", "mariadb_rebuild_host=nowhere is not a host of the topology"),
+    (AGGREGATOR, "db1", "consistent_dump", "db1: mariadb_rebuild_host names a host without sources"),
+    (PAIR, "a", "consistent_dump", "a: mariadb_rebuild_host is writable (mariadb_writable: true)"),
+    (PAIR, "b", "mariadb_backup", "b: mariadb_rebuild_host cannot be copied with mariadb_backup from a: a replicate(s)"),
+])
+def test_rebuild_refusals_name_the_host_the_variable_and_the_fix(inventory, host, method, expected):
+    held = {name: (["important"], []) for name in inventory}
+    with pytest.raises(SeedPlanError) as raised:
+        plan_seeding(plan_topology(inventory), facts(**held), default_method=method, rebuild=host)
+    assert expected in str(raised.value)
+    assert any(fix in str(raised.value) for fix in ("-e mariadb_rebuild_host=HOST", "name a replica", "switchover",
+                                                    "seed_method: consistent_dump"))
+
+
+def test_rebuild_of_a_leaf_replica_may_use_a_physical_copy():
+    inventory = {"p": {"mariadb_writable": True}, "r": {"mariadb_sources": ["p"]}}
+    result = plan_seeding(plan_topology(inventory), facts(p=["shop"], r=(["shop"], ["p"])), default_method="mariadb_backup",
+                          rebuild="r")
+    assert [(step["method"], step["databases"], step["force"]) for step in result["steps"]] == [("mariadb_backup", None, True)]

@@ -180,6 +180,18 @@ def test_failover_of_an_aggregator_source_leaves_the_other_connection_alone():
     assert result["inventory_change"]["x"]["mariadb_sources"] == ["r1", {"host": "p2", "connection_name": "second"}]
 
 
+def test_failover_keeps_a_named_aggregator_connection_and_points_it_at_the_candidate():
+    inventory = dict(AGGREGATOR, x={"mariadb_sources": [{"host": "p1", "connection_name": "shop", "replicate_do_db": ["shop"]},
+                                                        {"host": "p2", "connection_name": "crm"}]})
+    found = states_for(inventory)
+    del found["p1"]
+    result = plan_failover(inventory, list(inventory), None, "p1", found)
+    assert [(c["name"], c["source"]) for c in result["plan"]["x"]["connections"]] == [("shop", "r1"), ("crm", "p2")]
+    # Neither held back as a link from the lost writer nor removed: the rewire changes its source.
+    assert "x" not in result["lost_links"] and "x" not in result["removed_connections"]
+    assert result["lost_links"] == {"r1": ["p1"]}
+
+
 def test_no_candidate_is_refused_with_the_replicas_named():
     with pytest.raises(OperationError, match=r"no reachable .* replica of p .*its replicas: r1, r2"):
         plan_failover(PRIMARY, list(PRIMARY), None, "p", {"r1": state(log_bin=False), "r2": state(log_bin=False)})
