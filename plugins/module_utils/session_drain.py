@@ -32,6 +32,7 @@ SESSIONS = Statement(
     "SELECT ID AS id, USER AS user, HOST AS host, COMMAND AS command, TIME AS time "
     "FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()")
 TRANSACTIONS = Statement("SELECT trx_mysql_thread_id AS id FROM information_schema.INNODB_TRX")
+BINLOG_POSITION = Statement("SELECT @@GLOBAL.gtid_binlog_pos AS position")
 
 
 class Session(NamedTuple):

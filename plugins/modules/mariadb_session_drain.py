@@ -25,6 +25,8 @@ description:
     is rolled back, never half-applied. Then waits until the killed sessions are gone, so nothing they commit
     lands after the task.
   - Sessions of accounts without the privilege are left alone, because the server refuses their writes.
+  - Returns the server's C(gtid_binlog_pos) read once the drain ended, so a switchover needs no further read to
+    know the old writer's last position.
   - An account with the privilege can log in again after the task and write; give such writers no
     C(READ_ONLY ADMIN) (or C(SUPER) before 10.11), or stop them for the switchover.
 extends_documentation_fragment:
@@ -113,6 +115,13 @@ privileged_users:
   type: list
   elements: str
   sample: [admin, root]
+gtid_binlog_pos:
+  description:
+    - The server's C(gtid_binlog_pos) read after the drain ended (in check mode, now); with C(read_only) on and the
+      drain done, the last position this server's clients wrote.
+  returned: always
+  type: str
+  sample: 1-1-4242
 bypass_privileges:
   description: The privileges that bypass read_only on this server's version.
   returned: always
@@ -133,7 +142,7 @@ from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
     execute, fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 from ansible_collections.replkit.mariadb.plugins.module_utils.session_drain import (
-    SESSIONS, TRANSACTIONS, account_bypasses, account_grants_statement, accounts_statement, bypass_privileges,
+    BINLOG_POSITION, SESSIONS, TRANSACTIONS, account_bypasses, account_grants_statement, accounts_statement, bypass_privileges,
     client_sessions, keep_users_errors, kill_statement, role_grants_statement)
 
 POLL_SECONDS = 0.1
@@ -247,9 +256,11 @@ def main():
             module.warn("Killed sessions %s on %s are still rolling back after %d s; what they roll back is not "
                         "committed." % (", ".join(str(i) for i in still_closing), login_description(params),
                                         CLOSE_WAIT_SECONDS))
+    position = read_or_fail(module, cursor, BINLOG_POSITION, "gtid_binlog_pos")[0]["position"]
     connection.close()
     module.exit_json(
         changed=bool(sessions),
+        gtid_binlog_pos=position or "",
         killed=[session.report() for session in sessions],
         interrupted=sum(1 for session in sessions if session.busy),
         waited=round(time.monotonic() - started, 3),

@@ -101,6 +101,9 @@ def test_privileged_sessions_are_drained_and_plain_ones_kept(drained_server, run
         assert alive(connection) is not can_write[user], user
     assert not alive(busy)
     assert server.scalar("SELECT COUNT(*) FROM drain.t WHERE who = 'uncommitted'") == 0
+    # The position after the drain is final: nothing is written once the privileged sessions are gone.
+    time.sleep(0.5)
+    assert drained["gtid_binlog_pos"] == server.scalar("SELECT @@GLOBAL.gtid_binlog_pos") != ""
 
     again = run_module("mariadb_session_drain", dict(server.login_args(), wait_timeout=1))
     assert again["changed"] is False and again["killed"] == [] and again["queries"] == []

@@ -15,6 +15,7 @@ VERSION = Expect(r"SELECT VERSION\(\) AS version", rows=[{"version": "10.11.6-Ma
 SESSIONS = r"SELECT ID AS id, USER AS user, HOST AS host, COMMAND AS command, TIME AS time " \
            r"FROM information_schema\.PROCESSLIST WHERE ID <> CONNECTION_ID\(\)"
 TRX = r"SELECT trx_mysql_thread_id AS id FROM information_schema\.INNODB_TRX"
+POSITION = Expect(r"SELECT @@GLOBAL\.gtid_binlog_pos AS position", rows=[{"position": "1-1-42"}])
 ACCOUNTS = r"SELECT User AS user, Host AS host FROM mysql\.user WHERE User IN \(%s(, %s)*\)"
 
 
@@ -45,7 +46,7 @@ def run(args, script, check_mode=False, diff=False):
 
 def test_check_mode_lists_privileged_sessions_and_kills_nothing():
     script = [VERSION, processlist((5, "admin", "Sleep"), (6, "app", "Query"), (7, "system user", "Slave_SQL")),
-              transactions(), *resolve_admin_and_app()]
+              transactions(), *resolve_admin_and_app(), POSITION]
     result, cursor = run({}, script, check_mode=True, diff=True)
     assert not result["failed"], result.get("msg")
     assert result["changed"] is True and result["queries"] == ["KILL CONNECTION 5"]
@@ -57,8 +58,9 @@ def test_check_mode_lists_privileged_sessions_and_kills_nothing():
 def test_no_privileged_session_changes_nothing():
     script = [VERSION, processlist((6, "app", "Query")), transactions(6),
               Expect(ACCOUNTS, params=("app",), rows=[{"user": "app", "host": "%"}]),
-              grants("app", "%", "GRANT SELECT, INSERT ON *.* TO `app`@`%`")]
+              grants("app", "%", "GRANT SELECT, INSERT ON *.* TO `app`@`%`"), POSITION]
     result, dummy = run({}, script)
+    assert result["gtid_binlog_pos"] == "1-1-42"
     assert result["changed"] is False and result["killed"] == [] and result["queries"] == []
 
 
@@ -72,7 +74,7 @@ def test_waits_for_a_busy_privileged_session_then_kills_every_privileged_one_and
               Expect(r"KILL CONNECTION %s", params=(5,)),
               Expect(r"KILL CONNECTION %s", params=(8,), error=pymysql.err.InternalError(1094, "Unknown thread id: 8")),
               processlist((5, "admin", "Killed"), (6, "app", "Query")),
-              processlist((6, "app", "Query"))]
+              processlist((6, "app", "Query")), POSITION]
     result, dummy = run({"wait_timeout": 30}, script, diff=True)
     assert not result["failed"], result.get("msg")
     assert result["changed"] is True and result["queries"] == ["KILL CONNECTION 5"]
@@ -85,7 +87,7 @@ def test_kills_busy_sessions_when_the_wait_is_over_and_keeps_kept_users():
               Expect(ACCOUNTS, params=("admin",), rows=[{"user": "admin", "host": "localhost"}]),
               grants("admin", "localhost", "GRANT READ_ONLY ADMIN ON *.* TO `admin`@`localhost`"),
               Expect(r"KILL CONNECTION %s", params=(5,)),
-              processlist((9, "monitor", "Sleep"))]
+              processlist((9, "monitor", "Sleep")), POSITION]
     result, dummy = run({"wait_timeout": 0, "keep_users": ["monitor"]}, script)
     assert result["interrupted"] == 1 and [s["id"] for s in result["killed"]] == [5]
 
