@@ -139,7 +139,7 @@ queries:
 import time
 
 from ansible_collections.replkit.mariadb.plugins.module_utils.mariadb import (
-    execute, fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
+    execute, execute_or_fail, fail_on_input_errors, login_description, mariadb_common_argument_spec, open_session)
 from ansible_collections.replkit.mariadb.plugins.module_utils.safe_module import ReplkitModule
 from ansible_collections.replkit.mariadb.plugins.module_utils.session_drain import (
     BINLOG_POSITION, SESSIONS, TRANSACTIONS, account_bypasses, account_grants_statement, accounts_statement, bypass_privileges,
@@ -161,13 +161,9 @@ def argument_spec():
 
 
 def read_or_fail(module, cursor, statement, what):
-    try:
-        return execute(cursor, statement)
-    except Exception as exc:  # PyMySQL raises several unrelated types
-        module.fail_json(msg="Reading %s on %s failed: %s. The login user needs PROCESS, SELECT on mysql.user and "
-                             "the right to run SHOW GRANTS for other accounts." % (
-                                 what, login_description(module.params), exc))
-    return []
+    return execute_or_fail(module, cursor, statement, "read %s on %s" % (what, login_description(module.params)),
+                           "The login user needs PROCESS, SELECT on mysql.user and the right to run SHOW GRANTS for "
+                           "other accounts.")
 
 
 class PrivilegeCache:

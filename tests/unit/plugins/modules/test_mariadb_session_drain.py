@@ -106,3 +106,9 @@ def test_bad_input_fails_before_connecting():
     result, cursor = run({"wait_timeout": -1, "keep_users": ["mon@%"]}, [])
     assert result["failed"] and "wait_timeout: -1" in result["msg"] and "keep_users" in result["msg"]
     assert cursor.executed == []
+
+
+def test_a_read_the_server_refuses_fails_naming_the_privileges():
+    script = [VERSION, Expect(SESSIONS, error=pymysql.err.OperationalError(1227, "Access denied; you need PROCESS"))]
+    result, dummy = run({}, script)
+    assert result["failed"] and "information_schema.PROCESSLIST" in result["msg"] and "PROCESS" in result["msg"]
